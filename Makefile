@@ -1,0 +1,52 @@
+# InvoiceScript Agent API. `make demo` serves demo data; `make test` runs everything.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DATABASE_URL ?= mysql://root@localhost/agentapi_demo?unix_socket=/run/mysqld/mysqld.sock
+DEMO_BIND ?= 127.0.0.1:8000
+DEMO_BUSINESS := 01HTENANT0000000000000000
+
+.PHONY: install test lint format openapi demo bench lock clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+openapi: install
+	$(BIN)/agentapi openapi
+
+demo: install
+	@export AGENTAPI_DATABASE_URL='$(DEMO_DATABASE_URL)'; \
+	$(BIN)/agentapi db init --create-database && \
+	$(BIN)/agentapi demo seed && \
+	token=$$($(BIN)/agentapi keys create --name "demo $$(date -u +%FT%TZ)" \
+	  --scopes businesses:read,invoices:read,services:read,availability:read 2>/dev/null | tail -n 1) && \
+	echo && echo "Demo API on http://$(DEMO_BIND) - try:" && echo && \
+	echo "  curl \"http://$(DEMO_BIND)/api/agent/v1/invoices?business_id=$(DEMO_BUSINESS)\" -H \"Authorization: Bearer $$token\"" && \
+	echo && \
+	AGENTAPI_BIND='$(DEMO_BIND)' exec $(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
+
+lock:
+	rm -rf /tmp/agentapi-lock && $(PYTHON) -m venv /tmp/agentapi-lock
+	/tmp/agentapi-lock/bin/pip install --quiet -e '.[test]'
+	/tmp/agentapi-lock/bin/pip freeze --exclude-editable > requirements.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

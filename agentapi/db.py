@@ -1,0 +1,187 @@
+"""Database wiring: one persistent PyMySQL connection per thread, and the query helpers."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import ssl
+import threading
+import time
+from typing import Any
+
+import pymysql
+import pymysql.cursors
+from flask import Flask, current_app
+
+from .config import DatabaseTarget
+from .sqlfiles import Query
+
+log = logging.getLogger("agentapi.db")
+
+# A connection idle for longer than this is pinged before use, so a server restart
+# or wait_timeout is noticed before a query; busy connections skip the round trip and
+# rely on the one retry below instead.
+IDLE_PING_SECONDS = 5.0
+# Server said the statement ran past max_statement_time / MAX_EXECUTION_TIME.
+TIMEOUT_ERRORS = {1969, 3024}
+# The connection is gone or never came: safe to reconnect and retry a read once.
+CONNECTION_ERRORS = {0, 2002, 2003, 2006, 2013, 2014, 2055, 1053, 1927, 4031}
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached or dropped the connection."""
+
+
+class StatementTimeout(Exception):
+    """The server cut a statement off at the configured time limit."""
+
+
+class Database:
+    """Per-thread persistent connections to one server, running registered queries."""
+
+    def __init__(
+        self,
+        target: DatabaseTarget,
+        queries: dict[str, Query],
+        *,
+        tls: str = "off",
+        tls_ca: str | None = None,
+        connect_timeout: float = 3.0,
+        statement_timeout: float = 5.0,
+    ) -> None:
+        self.target = target
+        self.queries = queries
+        self.tls = tls
+        self.tls_ca = tls_ca
+        self.connect_timeout = connect_timeout
+        self.statement_timeout = statement_timeout
+        self.statements_run = 0
+        self._local = threading.local()
+
+    def _tls_kwargs(self) -> dict[str, Any]:
+        if self.tls == "off":
+            return {"ssl_disabled": True}
+        if self.tls == "verify":
+            return {"ssl_ca": self.tls_ca, "ssl_verify_cert": True, "ssl_verify_identity": True}
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return {"ssl": context}
+
+    def _connect(self) -> pymysql.connections.Connection:
+        try:
+            conn = pymysql.connect(
+                **self.target.connect_kwargs(),
+                **self._tls_kwargs(),
+                charset="utf8mb4",
+                autocommit=True,
+                connect_timeout=self.connect_timeout,
+                read_timeout=self.statement_timeout + 10,
+                write_timeout=self.statement_timeout + 10,
+                cursorclass=pymysql.cursors.DictCursor,
+            )
+            flavour = "mariadb" if "MariaDB" in conn.get_server_info() else "mysql"
+            query = self.queries[f"set_session_{flavour}"]
+            limits = {
+                "statement_timeout_s": self.statement_timeout,
+                "statement_timeout_ms": int(self.statement_timeout * 1000),
+            }
+            with conn.cursor() as cursor:
+                cursor.execute(query.sql, {k: v for k, v in limits.items() if k in query.params})
+        except pymysql.MySQLError as exc:
+            log.warning("database connect failed: %s", type(exc).__name__)
+            raise DatabaseUnavailable from exc
+        return conn
+
+    def _connection(self) -> pymysql.connections.Connection:
+        conn = getattr(self._local, "conn", None)
+        now = time.monotonic()
+        if conn is not None and now - self._local.last_used > IDLE_PING_SECONDS:
+            try:
+                conn.ping(reconnect=False)
+            except pymysql.MySQLError:
+                self.discard()
+                conn = None
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+        self._local.last_used = now
+        return conn
+
+    def discard(self) -> None:
+        """Close and forget this thread's connection."""
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            # It is already broken; closing is a courtesy and may fail too.
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    def run_script(self, statements: list[str]) -> None:
+        """Run the statements of a top-level script (schema.sql) in order."""
+        conn = self._connection()
+        with conn.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+
+    def run(self, name: str, params: dict[str, Any], *, retry: bool = True) -> Any:
+        """Run a registered query; rows, one row or the affected count, by its header."""
+        query = self.queries[name]
+        if set(params) != query.params:
+            raise TypeError(f"{name} takes {sorted(query.params)}, got {sorted(params)}")
+        attempts = 2 if retry else 1
+        for attempt in range(1, attempts + 1):
+            conn = self._connection()
+            try:
+                with conn.cursor() as cursor:
+                    affected = cursor.execute(query.sql, params)
+                    self.statements_run += 1
+                    if query.returns == "nothing":
+                        return affected
+                    rows = cursor.fetchall()
+                return rows if query.returns == "rows" else (rows[0] if rows else None)
+            except (pymysql.OperationalError, pymysql.InterfaceError) as exc:
+                code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
+                if code in TIMEOUT_ERRORS:
+                    raise StatementTimeout(name) from exc
+                if code not in CONNECTION_ERRORS:
+                    raise
+                self.discard()
+                if attempt == attempts:
+                    raise DatabaseUnavailable(name) from exc
+                log.info("database connection lost during %s; reconnecting", name)
+        raise AssertionError("unreachable")
+
+
+def init_app(app: Flask, queries: dict[str, Query]) -> None:
+    """Attach the read and write databases to the app."""
+    settings = app.config["AGENTAPI"]
+    common = {
+        "tls": settings["DATABASE_TLS"],
+        "tls_ca": settings["DATABASE_TLS_CA"],
+        "connect_timeout": settings["DATABASE_CONNECT_TIMEOUT"],
+        "statement_timeout": settings["STATEMENT_TIMEOUT"],
+    }
+    read = Database(settings["DATABASE"], queries, **common)
+    write = (
+        read
+        if settings["WRITE_DATABASE"] == settings["DATABASE"]
+        else Database(settings["WRITE_DATABASE"], queries, **common)
+    )
+    app.extensions["agentapi.db"] = read
+    app.extensions["agentapi.write_db"] = write
+
+
+def fetch_all(name: str, **params: Any) -> list[dict[str, Any]]:
+    """Rows of a registered query."""
+    return current_app.extensions["agentapi.db"].run(name, params)
+
+
+def fetch_one(name: str, **params: Any) -> dict[str, Any] | None:
+    """The one row of a registered query, or None."""
+    return current_app.extensions["agentapi.db"].run(name, params)
+
+
+def execute_write(name: str, **params: Any) -> int:
+    """Run a registered write on the primary, without retry; rows affected."""
+    return current_app.extensions["agentapi.write_db"].run(name, params, retry=False)

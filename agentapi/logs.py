@@ -1,0 +1,74 @@
+"""Structured logs: one JSON line per request, JSON for every other record too."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+from datetime import UTC, datetime
+
+from flask import Response, g, request
+
+# A token that reached a log message by any road is cut to its prefix.
+_TOKEN = re.compile(r"(vb_[a-z0-9]{8})_[A-Za-z0-9]+")
+
+
+def redact(text: str) -> str:
+    """Remove token secrets from text bound for a log."""
+    return _TOKEN.sub(r"\1_[redacted]", text)
+
+
+class JsonFormatter(logging.Formatter):
+    """Formats a record as one JSON object per line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Render the record, its extra 'fields' and any exception trace."""
+        line = {
+            "time": datetime.fromtimestamp(record.created, UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+        }
+        line.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            line["error_type"] = record.exc_info[0].__name__ if record.exc_info[0] else None
+            line["stack"] = redact(self.formatException(record.exc_info))
+        return json.dumps(line, default=str)
+
+
+def configure(level: str) -> None:
+    """Send the service's logs, as JSON lines, to stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    for name in ("agentapi", "flask-limiter"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)
+        logger.propagate = False
+
+
+access_log = logging.getLogger("agentapi.access")
+
+
+def log_request(response: Response) -> Response:
+    """after_request: the request's one structured line."""
+    key = g.get("api_key")
+    fields = {
+        "request_id": g.get("request_id"),
+        "method": request.method,
+        "path": redact(request.path),
+        "status": response.status_code,
+        "duration_ms": round(
+            (time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2
+        ),
+        "key_prefix": key.prefix if key is not None else None,
+        "client": request.remote_addr,
+    }
+    if g.get("error_type"):
+        fields["error_type"] = g.error_type
+    access_log.info("request", extra={"fields": fields})
+    return response

@@ -1,0 +1,15 @@
+"""One blueprint per resource; register_all mounts them under the URL prefix."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import availability, businesses, invoices, meta, services
+
+BLUEPRINTS = (businesses.bp, invoices.bp, services.bp, availability.bp, meta.bp)
+
+
+def register_all(app: Flask, prefix: str) -> None:
+    """Mount every resource blueprint under the configured prefix."""
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint, url_prefix=prefix)

@@ -1,0 +1,175 @@
+"""GET /availability: slots with room left in a window of at most 31 days."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Blueprint, Response
+
+from ..access import readable_business
+from ..db import fetch_all
+from ..errors import invalid_parameter
+from ..formats import local_timestamp, position_timestamp
+from ..operations import operation
+from ..pagination import decode_cursor, list_response
+from ..params import (
+    CURSOR,
+    ID_PATTERN,
+    LIMIT,
+    Param,
+    business_id_param,
+    parse_date,
+    parse_id,
+    parse_query,
+    parse_timestamp,
+)
+
+log = logging.getLogger("agentapi.availability")
+bp = Blueprint("availability", __name__)
+
+DEFAULT_SPAN = timedelta(days=7)
+MAX_SPAN = timedelta(days=31)
+DATE_OR_TIMESTAMP = {
+    "type": "string",
+    "anyOf": [{"format": "date"}, {"format": "date-time"}],
+}
+
+
+def parse_date_or_timestamp(raw: str) -> date | datetime:
+    """A date (read in the business's time zone) or an RFC 3339 timestamp."""
+    if len(raw) == 10:
+        return parse_date(raw)
+    try:
+        return parse_timestamp(raw)
+    except ValueError:
+        raise ValueError(
+            "must be a date (YYYY-MM-DD) or an RFC 3339 timestamp such as 2026-01-31T12:00:00Z"
+        ) from None
+
+
+PARAMS = (
+    business_id_param("The business whose availability to list."),
+    Param(
+        "from",
+        parse_date_or_timestamp,
+        DATE_OR_TIMESTAMP,
+        "Start of the window, inclusive: a date (midnight in the business's time zone) "
+        "or an RFC 3339 timestamp. Default: now.",
+    ),
+    Param(
+        "to",
+        parse_date_or_timestamp,
+        DATE_OR_TIMESTAMP,
+        "End of the window, exclusive; after from and at most 31 days later. "
+        "Default: 7 days after from.",
+    ),
+    Param(
+        "service_id",
+        parse_id,
+        {"type": "string", "pattern": ID_PATTERN, "minLength": 1, "maxLength": 26},
+        "Only slots for this service, and slots open to any service.",
+    ),
+    LIMIT,
+    CURSOR,
+)
+
+
+def business_zone(name: str) -> ZoneInfo:
+    """The business's IANA time zone; UTC (and a warning) when it is not one."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("business time zone %r is not an IANA zone; using UTC", name)
+        return ZoneInfo("UTC")
+
+
+def as_utc(value: date | datetime, zone: ZoneInfo) -> datetime:
+    """A parsed from/to as naive UTC: dates are local midnight in the business's zone."""
+    if isinstance(value, datetime):
+        return value
+    local_midnight = datetime.combine(value, time(0), tzinfo=zone)
+    return local_midnight.astimezone(UTC).replace(tzinfo=None)
+
+
+def resolve_window(args: dict[str, Any], zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The [start, end) window in UTC, with the defaults and limits of the contract."""
+    start = (
+        as_utc(args["from"], zone)
+        if args["from"] is not None
+        else datetime.now(UTC).replace(tzinfo=None)
+    )
+    end = as_utc(args["to"], zone) if args["to"] is not None else start + DEFAULT_SPAN
+    if end <= start:
+        raise invalid_parameter("to", "must be after from")
+    if end - start > MAX_SPAN:
+        raise invalid_parameter("to", "must be at most 31 days after from")
+    return start, end
+
+
+def shape_slot(row: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
+    """A slot as the API shows it, its times in the business's local time."""
+    return {
+        "id": row["id"],
+        "business_id": row["business_id"],
+        "service_id": row["service_id"],
+        "starts_at": local_timestamp(row["starts_at"], zone),
+        "ends_at": local_timestamp(row["ends_at"], zone),
+        "capacity": row["capacity"],
+        "booked": row["booked"],
+        "remaining": row["capacity"] - row["booked"],
+    }
+
+
+@bp.get("/availability")
+@operation(
+    operation_id="listAvailability",
+    summary="List open availability slots",
+    description=(
+        "Slots with room left (booked < capacity) starting in [from, to), ordered by "
+        "starts_at, then id. Times are in the business's time zone, with its offset."
+    ),
+    tag="Availability",
+    scope="availability:read",
+    response_schema="AvailabilityList",
+    params=PARAMS,
+    paginated=True,
+)
+def list_availability() -> Response:
+    """List one business's open slots in a window."""
+    args = parse_query(PARAMS)
+    business = readable_business(args["business_id"])
+    zone = business_zone(business["timezone"])
+    filters = {k: args[k] for k in ("business_id", "from", "to", "service_id")}
+    if args["cursor"]:
+        # The window is fixed when the first page is read, so "now" does not move under a walk.
+        start, end, after_ts, after_id = decode_cursor(args["cursor"], "availability", filters, 4)
+        window = (datetime.fromisoformat(start), datetime.fromisoformat(end))
+    else:
+        window = resolve_window(args, zone)
+        after_ts, after_id = position_timestamp(window[0]), ""
+    rows = fetch_all(
+        "list_open_slots",
+        business_id=args["business_id"],
+        starts_from=window[0],
+        starts_before=window[1],
+        service_id=args["service_id"],
+        after_ts=after_ts,
+        after_id=after_id,
+        limit=args["limit"] + 1,
+    )
+    return list_response(
+        rows,
+        args["limit"],
+        lambda row: shape_slot(row, zone),
+        lambda row: [
+            position_timestamp(window[0]),
+            position_timestamp(window[1]),
+            position_timestamp(row["starts_at"]),
+            row["id"],
+        ],
+        "availability",
+        filters,
+    )

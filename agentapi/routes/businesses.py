@@ -1,0 +1,88 @@
+"""GET /businesses: the businesses a key may read, each with its invoice templates."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from flask import Blueprint, Response, g
+
+from ..db import fetch_all
+from ..formats import utc_timestamp
+from ..operations import operation
+from ..pagination import decode_cursor, list_response
+from ..params import CURSOR, LIMIT, parse_query
+
+bp = Blueprint("businesses", __name__)
+PARAMS = (LIMIT, CURSOR)
+
+
+def shape_template(row: dict[str, Any]) -> dict[str, Any]:
+    """An invoice template as the API shows it."""
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "is_default": bool(row["is_default"]),
+        "payment_terms_days": row["payment_terms_days"],
+        "notes": row["notes"],
+        "footer": row["footer"],
+        "created_at": utc_timestamp(row["created_at"]),
+        "updated_at": utc_timestamp(row["updated_at"]),
+    }
+
+
+def shape_business(row: dict[str, Any], templates: list[dict[str, Any]]) -> dict[str, Any]:
+    """A business as the API shows it."""
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "legal_name": row["legal_name"],
+        "email": row["email"],
+        "phone": row["phone"],
+        "country": row["country"],
+        "currency": row["currency"],
+        "timezone": row["timezone"],
+        "created_at": utc_timestamp(row["created_at"]),
+        "updated_at": utc_timestamp(row["updated_at"]),
+        "invoice_templates": [shape_template(t) for t in templates],
+    }
+
+
+@bp.get("/businesses")
+@operation(
+    operation_id="listBusinesses",
+    summary="List businesses",
+    description="Businesses the key may read, ordered by id, each with its invoice templates.",
+    tag="Businesses",
+    scope="businesses:read",
+    response_schema="BusinessList",
+    params=PARAMS,
+    paginated=True,
+)
+def list_businesses() -> Response:
+    """List the businesses the key may read."""
+    args = parse_query(PARAMS)
+    after_id = ""
+    if args["cursor"]:
+        (after_id,) = decode_cursor(args["cursor"], "businesses", {}, 1)
+    key = g.api_key
+    rows = fetch_all(
+        "list_businesses",
+        after_id=after_id,
+        restricted=int(key.business_ids is not None),
+        key_id=key.id,
+        limit=args["limit"] + 1,
+    )
+    templates: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    page_ids = tuple(row["id"] for row in rows[: args["limit"]])
+    if page_ids:
+        for template in fetch_all("list_invoice_templates", business_ids=page_ids):
+            templates[template["business_id"]].append(template)
+    return list_response(
+        rows,
+        args["limit"],
+        lambda row: shape_business(row, templates[row["id"]]),
+        lambda row: [row["id"]],
+        "businesses",
+        {},
+    )

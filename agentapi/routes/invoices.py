@@ -1,0 +1,193 @@
+"""GET /invoices: one business's invoices, filtered and sorted, with optional items."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from typing import Any
+
+from flask import Blueprint, Response
+
+from ..access import readable_business
+from ..db import fetch_all
+from ..formats import decimal_text, iso_date, money, position_timestamp, utc_timestamp
+from ..operations import operation
+from ..pagination import decode_cursor, list_response
+from ..params import (
+    CURSOR,
+    LIMIT,
+    Param,
+    business_id_param,
+    choice_parser,
+    parse_date,
+    parse_query,
+    parse_timestamp,
+    subset_parser,
+    subset_pattern,
+)
+
+bp = Blueprint("invoices", __name__)
+
+STATUSES = ("draft", "sent", "paid", "void")
+# Wide sentinels stand in for absent filters, so each sort runs one fixed statement.
+DATE_MIN, DATE_MAX = date(1000, 1, 1), date(9999, 12, 31)
+TIME_MIN, TIME_MAX = datetime(1000, 1, 1), datetime(9999, 12, 31, 23, 59, 59, 999999)
+ID_AFTER_ALL = "Z" * 27  # sorts after every 26-character [0-9A-Z] id
+
+# sort -> (query, keyset column, start of the first page)
+SORTS: dict[str, tuple[str, str, str, str]] = {
+    "-issue_date": ("list_invoices_by_issue_date_desc", "issue_date", str(DATE_MAX), ID_AFTER_ALL),
+    "issue_date": ("list_invoices_by_issue_date_asc", "issue_date", str(DATE_MIN), ""),
+    "-updated_at": (
+        "list_invoices_by_updated_at_desc",
+        "updated_at",
+        position_timestamp(TIME_MAX),
+        ID_AFTER_ALL,
+    ),
+    "updated_at": (
+        "list_invoices_by_updated_at_asc",
+        "updated_at",
+        position_timestamp(TIME_MIN),
+        "",
+    ),
+}
+
+PARAMS = (
+    business_id_param("The business whose invoices to list."),
+    Param(
+        "status",
+        subset_parser(STATUSES),
+        {"type": "string", "pattern": subset_pattern(STATUSES)},
+        "Comma-separated statuses to include (default: all).",
+    ),
+    Param(
+        "issued_from",
+        parse_date,
+        {"type": "string", "format": "date"},
+        "Earliest issue date, inclusive (YYYY-MM-DD).",
+    ),
+    Param(
+        "issued_to",
+        parse_date,
+        {"type": "string", "format": "date"},
+        "Latest issue date, inclusive (YYYY-MM-DD).",
+    ),
+    Param(
+        "updated_since",
+        parse_timestamp,
+        {"type": "string", "format": "date-time"},
+        "Only invoices updated at or after this RFC 3339 timestamp.",
+    ),
+    Param(
+        "sort",
+        choice_parser(tuple(SORTS)),
+        {"type": "string", "enum": list(SORTS), "default": "-issue_date"},
+        "Order of the list; ties are broken by id in the same direction.",
+        default="-issue_date",
+    ),
+    Param(
+        "include",
+        choice_parser(("items",)),
+        {"type": "string", "enum": ["items"]},
+        "items: embed each invoice's line items, ordered by position.",
+    ),
+    LIMIT,
+    CURSOR,
+)
+
+
+def shape_item(row: dict[str, Any]) -> dict[str, Any]:
+    """An invoice line item as the API shows it."""
+    return {
+        "id": row["id"],
+        "position": row["position"],
+        "service_id": row["service_id"],
+        "description": row["description"],
+        "quantity": decimal_text(row["quantity"], 3),
+        "unit_price": money(row["unit_price"]),
+        "tax_rate": money(row["tax_rate"]),
+        "amount": money(row["amount"]),
+    }
+
+
+def shape_invoice(row: dict[str, Any], items: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """An invoice as the API shows it; items only when they were asked for."""
+    shaped = {
+        "id": row["id"],
+        "business_id": row["business_id"],
+        "template_id": row["template_id"],
+        "number": row["number"],
+        "status": row["status"],
+        "customer": {"name": row["customer_name"], "email": row["customer_email"]},
+        "currency": row["currency"],
+        "issue_date": iso_date(row["issue_date"]),
+        "due_date": iso_date(row["due_date"]),
+        "subtotal": money(row["subtotal"]),
+        "tax_total": money(row["tax_total"]),
+        "total": money(row["total"]),
+        "amount_paid": money(row["amount_paid"]),
+        "amount_due": money(row["total"] - row["amount_paid"]),
+        "paid_at": utc_timestamp(row["paid_at"]),
+        "created_at": utc_timestamp(row["created_at"]),
+        "updated_at": utc_timestamp(row["updated_at"]),
+    }
+    if items is not None:
+        shaped["items"] = [shape_item(item) for item in items]
+    return shaped
+
+
+def keyset_value(row: dict[str, Any], column: str) -> str:
+    """The sort column's value of a row, exactly, for a cursor."""
+    value = row[column]
+    return position_timestamp(value) if isinstance(value, datetime) else value.isoformat()
+
+
+@bp.get("/invoices")
+@operation(
+    operation_id="listInvoices",
+    summary="List invoices",
+    description="Invoices of one business. Deleted invoices are never listed.",
+    tag="Invoices",
+    scope="invoices:read",
+    response_schema="InvoiceList",
+    params=PARAMS,
+    paginated=True,
+)
+def list_invoices() -> Response:
+    """List one business's invoices."""
+    args = parse_query(PARAMS)
+    readable_business(args["business_id"])
+    query, column, after_key, after_id = SORTS[args["sort"]]
+    filters = {
+        name: args[name]
+        for name in ("business_id", "status", "issued_from", "issued_to", "updated_since", "sort")
+    }
+    if args["cursor"]:
+        after_key, after_id = decode_cursor(args["cursor"], "invoices", filters, 2)
+    limit = args["limit"]
+    rows = fetch_all(
+        query,
+        business_id=args["business_id"],
+        issued_from=args["issued_from"] or DATE_MIN,
+        issued_to=args["issued_to"] or DATE_MAX,
+        updated_since=args["updated_since"] or TIME_MIN,
+        statuses=args["status"] or STATUSES,
+        after_key=after_key,
+        after_id=after_id,
+        limit=limit + 1,
+    )
+    items: dict[str, list[dict[str, Any]]] | None = None
+    if args["include"] == "items":
+        items = defaultdict(list)
+        page_ids = tuple(row["id"] for row in rows[:limit])
+        if page_ids:
+            for item in fetch_all("list_invoice_items", invoice_ids=page_ids):
+                items[item["invoice_id"]].append(item)
+    return list_response(
+        rows,
+        limit,
+        lambda row: shape_invoice(row, None if items is None else items[row["id"]]),
+        lambda row: [keyset_value(row, column), row["id"]],
+        "invoices",
+        filters,
+    )

@@ -1,0 +1,21 @@
+-- name: list_invoices_by_updated_at_asc
+-- params: business_id, issued_from, issued_to, updated_since, statuses, after_key, after_id, limit
+-- returns: rows (invoice columns) of one business, ordered by updated_at ASC, then id ASC, after the keyset
+--          position (after_key, after_id); optional filters arrive as wide sentinels
+--          (issued 1000-01-01..9999-12-31, updated_since 1000-01-01, every status) so
+--          that the statement never changes shape. FORCE INDEX: MariaDB's ORDER BY ...
+--          LIMIT optimisation otherwise leaves the range for a (business_id, deleted_at)
+--          ref and reads every row before a deep page (see docs/performance.md).
+SELECT id, business_id, template_id, number, status, customer_name, customer_email, currency,
+       issue_date, due_date, subtotal, tax_total, total, amount_paid, paid_at,
+       created_at, updated_at
+  FROM invoices FORCE INDEX (ix_invoices_updated_at)
+ WHERE business_id = %(business_id)s
+   AND deleted_at IS NULL
+   AND updated_at >= %(after_key)s
+   AND (updated_at > %(after_key)s OR id > %(after_id)s)
+   AND issue_date BETWEEN %(issued_from)s AND %(issued_to)s
+   AND updated_at >= %(updated_since)s
+   AND status IN %(statuses)s
+ ORDER BY updated_at ASC, id ASC
+ LIMIT %(limit)s

@@ -5,7 +5,7 @@
 --          (issued 1000-01-01..9999-12-31, updated_since 1000-01-01, every status) so
 --          that the statement never changes shape. FORCE INDEX: MariaDB's ORDER BY ...
 --          LIMIT optimisation otherwise leaves the range for a (business_id, deleted_at)
---          ref and reads every row before a deep page (see docs/performance.md).
+--          ref and reads every row before a deep page (see docs/schema.md).
 SELECT id, business_id, template_id, number, status, customer_name, customer_email, currency,
        issue_date, due_date, subtotal, tax_total, total, amount_paid, paid_at,
        created_at, updated_at

@@ -8,7 +8,14 @@ import uuid
 
 from flask import Flask, Response, current_app, g, request
 
+from .errors import ApiError
+
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+# The caps gunicorn leaves to the app (deploy/gunicorn.conf.py lifts its own, which
+# answer in HTML): nginx's defaults, so a request that passes nginx passes here.
+MAX_TARGET_BYTES = 8192
+MAX_HEADER_FIELDS = 100
+MAX_HEADER_FIELD_BYTES = 8192
 
 
 def assign_request_id() -> None:
@@ -16,6 +23,28 @@ def assign_request_id() -> None:
     g.started = time.perf_counter()
     incoming = request.headers.get("X-Request-ID", "")
     g.request_id = incoming if REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+
+
+def _too_large(status: int, parameter: str, message: str) -> ApiError:
+    return ApiError(
+        status,
+        "invalid_parameter",
+        f"{parameter}: {message}",
+        errors=[{"parameter": parameter, "message": message}],
+    )
+
+
+def check_request_size() -> None:
+    """before_request, after the id: refuse an oversized URL or header set as problem+json."""
+    target = request.environ.get("RAW_URI") or request.full_path
+    if len(target) > MAX_TARGET_BYTES:
+        raise _too_large(414, "query", f"the URL is longer than {MAX_TARGET_BYTES} bytes")
+    fields = list(request.headers.items())
+    if len(fields) > MAX_HEADER_FIELDS:
+        raise _too_large(431, "headers", f"more than {MAX_HEADER_FIELDS} header fields")
+    for name, value in fields:
+        if len(name) + len(value) + 2 > MAX_HEADER_FIELD_BYTES:
+            raise _too_large(431, name, f"header longer than {MAX_HEADER_FIELD_BYTES} bytes")
 
 
 def add_standard_headers(response: Response) -> Response:
@@ -38,6 +67,7 @@ def add_standard_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Register the request-id hook (it must run first) and the header hook."""
+    """Register the request-id hook (it must run first), the size caps and the header hook."""
     app.before_request(assign_request_id)
+    app.before_request(check_request_size)
     app.after_request(add_standard_headers)

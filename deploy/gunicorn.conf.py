@@ -1,13 +1,21 @@
 """gunicorn settings for the Agent API: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
 
-Environment: AGENTAPI_BIND (127.0.0.1:8000, or unix:/run/agentapi/agentapi.sock),
-AGENTAPI_WORKERS, AGENTAPI_THREADS, and AGENTAPI_RATELIMIT_STORAGE_URI, which decides
-the worker model: memory:// counts live in one process, so one process (threaded);
-redis:// shares counts, so several sync workers.
+Environment (the systemd unit's EnvironmentFile, or the shell):
+  AGENTAPI_BIND     127.0.0.1:8000 (default), or unix:/run/agentapi/agentapi.sock
+  AGENTAPI_WORKERS  worker processes (redis:// storage only; default: one per core)
+  AGENTAPI_THREADS  threads of the single process with memory:// storage (default 4)
+  AGENTAPI_RATELIMIT_STORAGE_URI decides the worker model. memory:// keeps the
+  counts in one process, so exactly one (threaded) process serves; redis:// shares
+  them, so several sync workers serve (about twice one threaded worker on 2 cores).
+The checks in on_starting run on the final settings, command-line flags included.
 """
 
 import os
 import sys
+
+from gunicorn.glogging import Logger
+
+from agentapi.logs import redact
 
 _storage = os.environ.get("AGENTAPI_RATELIMIT_STORAGE_URI", "memory://")
 _shared_limits = not _storage.startswith("memory://")
@@ -17,18 +25,77 @@ if _shared_limits:
     workers = int(os.environ.get("AGENTAPI_WORKERS", str(os.cpu_count() or 1)))
     worker_class = "sync"
     threads = 1
+    # Recycle workers now and then (guards against slow leaks); the jitter keeps
+    # them from all restarting at once. The counts live in Redis, so nothing is lost.
+    max_requests = 10000
+    max_requests_jitter = 1000
 else:
     workers = int(os.environ.get("AGENTAPI_WORKERS", "1"))
     worker_class = "gthread"
     threads = int(os.environ.get("AGENTAPI_THREADS", "4"))
-    if workers != 1:
-        sys.exit(
-            "agentapi: AGENTAPI_RATELIMIT_STORAGE_URI=memory:// keeps limits in one process; "
-            "set AGENTAPI_WORKERS=1 or use redis:// storage"
-        )
+    # A recycled worker would forget every key's count: no recycling with memory://.
+    max_requests = 0
+    max_requests_jitter = 0
 
+# A worker silent for this long is killed and replaced (a statement is cut off after
+# AGENTAPI_STATEMENT_TIMEOUT, 5 s by default, long before). On HUP or SIGTERM, workers
+# finish the requests in hand for up to graceful_timeout seconds.
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-max_requests = 10000
-max_requests_jitter = 1000
+
+# gunicorn answers requests over its limits itself, with an HTML 400/414/431 page.
+# Lift them, so that every request reaches the app, which enforces its own caps
+# (agentapi/headers.py) and answers them as problem+json. nginx or Apache in front
+# cap requests long before these sizes.
+limit_request_line = 0  # unlimited
+limit_request_fields = 32768  # gunicorn's maximum
+limit_request_field_size = 1024 * 1024
+
+# Forwarded headers are the app's business (AGENTAPI_TRUSTED_PROXIES, ProxyFix).
+# gunicorn's own handling would trust any unix-socket peer and answers an HTML 400
+# when X-Forwarded-Proto and X-Forwarded-Ssl disagree, which a client can provoke.
+secure_scheme_headers = {}
+forwarder_headers = ""
+
+# One access line per request on stdout: request id, key prefix, real client address
+# (after ProxyFix), method, path without the query string; never the Authorization
+# header. The app writes its own JSON line per request on stderr, with the same id.
+accesslog = "-"
+errorlog = "-"
+access_log_format = (
+    "request_id=%({x-request-id}o)s key=%({agentapi.key_prefix}e)s client=%(h)s "
+    '"%(m)s %(U)s" status=%(s)s bytes=%(b)s ms=%(M)s'
+)
+
+
+class AccessLogger(Logger):
+    """gunicorn's logger, cutting any token secret from the path it logs."""
+
+    def atoms(self, resp, req, environ, request_time):
+        """The format's atoms, with the path redacted."""
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["U"] = redact(atoms.get("U") or "")
+        return atoms
+
+
+logger_class = AccessLogger
+
+
+def on_starting(server):
+    """Refuse settings under which the limit would not be exact or clients unknown."""
+    cfg = server.cfg
+    if not _shared_limits and cfg.workers != 1:
+        sys.exit(
+            f"agentapi: {cfg.workers} workers with AGENTAPI_RATELIMIT_STORAGE_URI=memory:// "
+            "would give each key that many times its rate limit. Fix: run one worker "
+            "(AGENTAPI_WORKERS=1, raise AGENTAPI_THREADS instead) or share the counts in "
+            "Redis (AGENTAPI_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0)."
+        )
+    proxies = os.environ.get("AGENTAPI_TRUSTED_PROXIES", "0").strip() or "0"
+    if any(str(a).startswith("unix:") for a in cfg.bind) and proxies == "0":
+        sys.exit(
+            "agentapi: on a unix socket the client's address only arrives in "
+            "X-Forwarded-For. Fix: set AGENTAPI_TRUSTED_PROXIES=1 (nginx or the PHP "
+            "proxy in front), or bind to 127.0.0.1:8000."
+        )

@@ -1,0 +1,177 @@
+<?php
+/**
+ * InvoiceScript Agent API: forward /api/agent/v1/* from a PHP app to the service.
+ *
+ * For hosts where the nginx config is out of reach (Apache with PHP-FPM or mod_php,
+ * shared hosting). Route /api/agent/ to this script, e.g. in .htaccess:
+ *
+ *   CGIPassAuth On                      # Apache >= 2.4.13: keep the Authorization header
+ *   RewriteEngine On
+ *   RewriteRule .* - [E=HTTP_AUTHORIZATION:%{HTTP:Authorization}]   # older Apache
+ *   RewriteRule ^api/agent/ agent-proxy.php [L]
+ *
+ * It keeps the method, path, query string, Authorization and X-Request-ID, appends
+ * the client's address to X-Forwarded-For, and returns the service's status, body and
+ * the headers below unchanged. Service down: a JSON 502; too slow: a JSON 504.
+ * The service runs with AGENTAPI_TRUSTED_PROXIES=1 so that it believes X-Forwarded-For.
+ *
+ * Configuration: the environment variables below (SetEnv in Apache, env in PHP-FPM's
+ * pool), or edit the defaults here.
+ */
+
+declare(strict_types=1);
+
+// Where the service listens: http://127.0.0.1:8000, or unix:/run/agentapi/agentapi.sock
+define('AGENT_PROXY_UPSTREAM', getenv('AGENT_PROXY_UPSTREAM') ?: 'http://127.0.0.1:8000');
+// Only paths under this prefix are forwarded.
+define('AGENT_PROXY_PREFIX', getenv('AGENT_PROXY_PREFIX') ?: '/api/agent/');
+// Seconds to wait for a connection, and for the whole answer.
+define('AGENT_PROXY_CONNECT_TIMEOUT', (float) (getenv('AGENT_PROXY_CONNECT_TIMEOUT') ?: 3));
+define('AGENT_PROXY_TIMEOUT', (float) (getenv('AGENT_PROXY_TIMEOUT') ?: 35));
+
+// Response headers passed back to the client (lower case).
+const AGENT_PROXY_RESPONSE_HEADERS = [
+    'content-type', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset',
+    'retry-after', 'www-authenticate', 'link', 'x-request-id', 'cache-control', 'allow',
+    'x-content-type-options', 'vary', 'access-control-allow-origin',
+    'access-control-allow-headers', 'access-control-expose-headers',
+];
+
+/** The Authorization header, wherever the web server left it. */
+function agent_proxy_authorization(array $server): ?string
+{
+    foreach (['HTTP_AUTHORIZATION', 'REDIRECT_HTTP_AUTHORIZATION'] as $name) {
+        if (!empty($server[$name])) {
+            return $server[$name];
+        }
+    }
+    if (function_exists('getallheaders')) {
+        foreach (getallheaders() as $name => $value) {
+            if (strcasecmp((string) $name, 'Authorization') === 0 && $value !== '') {
+                return $value;
+            }
+        }
+    }
+    return null;
+}
+
+/** The incoming header $name (as in $_SERVER, e.g. HTTP_X_REQUEST_ID), or null. */
+function agent_proxy_header(array $server, string $name): ?string
+{
+    $value = $server[$name] ?? null;
+    return is_string($value) && $value !== '' ? $value : null;
+}
+
+/** Answer a problem+json error of the proxy's own. */
+function agent_proxy_problem(int $status, string $title, string $detail, ?string $requestId): void
+{
+    $requestId = $requestId ?? bin2hex(random_bytes(16));
+    http_response_code($status);
+    header('Content-Type: application/problem+json');
+    header('Cache-Control: no-store');
+    header('X-Request-ID: ' . $requestId);
+    if ($status >= 500) {
+        header('Retry-After: 5');
+    }
+    $code = $status === 404 ? 'not_found' : 'service_unavailable';
+    echo json_encode([
+        'type' => 'urn:invoicescript:agentapi:problem:' . $code,
+        'title' => $title,
+        'status' => $status,
+        'detail' => $detail,
+        'code' => $code,
+        'request_id' => $requestId,
+    ], JSON_UNESCAPED_SLASHES);
+}
+
+/** Forward the current request to the service and relay its answer. */
+function agent_proxy_main(array $server): void
+{
+    $uri = (string) ($server['REQUEST_URI'] ?? '/');
+    $method = strtoupper((string) ($server['REQUEST_METHOD'] ?? 'GET'));
+    $requestId = agent_proxy_header($server, 'HTTP_X_REQUEST_ID');
+    if (!preg_match('/^[A-Za-z0-9._-]{1,128}$/', (string) $requestId)) {
+        $requestId = bin2hex(random_bytes(16));  // the service would replace it anyway
+    }
+    if (strncmp($uri, AGENT_PROXY_PREFIX, strlen(AGENT_PROXY_PREFIX)) !== 0) {
+        agent_proxy_problem(404, 'Not found', 'No route matches this path.', $requestId);
+        return;
+    }
+
+    $headers = ['X-Request-ID: ' . $requestId, 'Expect:'];
+    $authorization = agent_proxy_authorization($server);
+    if ($authorization !== null) {
+        $headers[] = 'Authorization: ' . $authorization;
+    }
+    foreach (['HTTP_ORIGIN' => 'Origin', 'HTTP_IF_NONE_MATCH' => 'If-None-Match',
+              'HTTP_ACCEPT' => 'Accept'] as $key => $name) {
+        $value = agent_proxy_header($server, $key);
+        if ($value !== null) {
+            $headers[] = $name . ': ' . $value;
+        }
+    }
+    $client = (string) ($server['REMOTE_ADDR'] ?? '');
+    $forwarded = agent_proxy_header($server, 'HTTP_X_FORWARDED_FOR');
+    $headers[] = 'X-Forwarded-For: ' . ($forwarded !== null ? $forwarded . ', ' . $client : $client);
+    $https = !empty($server['HTTPS']) && strtolower((string) $server['HTTPS']) !== 'off';
+    $headers[] = 'X-Forwarded-Proto: ' . ($https ? 'https' : 'http');
+    $host = agent_proxy_header($server, 'HTTP_HOST');
+    if ($host !== null) {
+        $headers[] = 'X-Forwarded-Host: ' . $host;
+    }
+
+    $upstream = AGENT_PROXY_UPSTREAM;
+    $curl = curl_init();
+    if (strncmp($upstream, 'unix:', 5) === 0) {
+        curl_setopt($curl, CURLOPT_UNIX_SOCKET_PATH, substr($upstream, 5));
+        $url = 'http://localhost' . $uri;
+    } else {
+        $url = rtrim($upstream, '/') . $uri;
+    }
+    $relayed = [];
+    curl_setopt_array($curl, [
+        CURLOPT_URL => $url,
+        CURLOPT_CUSTOMREQUEST => $method,
+        CURLOPT_NOBODY => $method === 'HEAD',
+        CURLOPT_HTTPHEADER => $headers,
+        CURLOPT_RETURNTRANSFER => true,
+        CURLOPT_FOLLOWLOCATION => false,
+        CURLOPT_CONNECTTIMEOUT_MS => (int) (AGENT_PROXY_CONNECT_TIMEOUT * 1000),
+        CURLOPT_TIMEOUT_MS => (int) (AGENT_PROXY_TIMEOUT * 1000),
+        CURLOPT_HEADERFUNCTION => function ($curl, string $line) use (&$relayed): int {
+            $parts = explode(':', $line, 2);
+            if (count($parts) === 2) {
+                $name = strtolower(trim($parts[0]));
+                if (in_array($name, AGENT_PROXY_RESPONSE_HEADERS, true)) {
+                    $relayed[] = trim($parts[0]) . ': ' . trim($parts[1]);
+                }
+            }
+            return strlen($line);
+        },
+    ]);
+    $body = curl_exec($curl);
+    $errno = curl_errno($curl);
+    $status = (int) curl_getinfo($curl, CURLINFO_RESPONSE_CODE);
+    curl_close($curl);
+
+    if ($errno === CURLE_OPERATION_TIMEDOUT) {
+        agent_proxy_problem(504, 'Gateway timeout',
+            'The Agent API did not answer in time; retry shortly.', $requestId);
+        return;
+    }
+    if ($errno !== 0 || $body === false || $status === 0) {
+        agent_proxy_problem(502, 'Bad gateway',
+            'The Agent API is not answering; retry shortly.', $requestId);
+        return;
+    }
+    http_response_code($status);
+    header_remove('X-Powered-By');
+    foreach ($relayed as $line) {
+        header($line, false);
+    }
+    echo $body;
+}
+
+if (!defined('AGENT_PROXY_LIBRARY')) {
+    agent_proxy_main($_SERVER);
+}

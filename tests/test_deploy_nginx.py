@@ -1,0 +1,226 @@
+"""nginx (deploy/nginx/agentapi.conf) in front of a real gunicorn on a unix socket."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import uuid
+
+import pytest
+
+from .deploy_support import (
+    NGINX,
+    TENANT,
+    URL,
+    Tap,
+    app_log_line,
+    request,
+    start_gunicorn,
+    start_nginx,
+)
+from .factories import bearer
+
+# Headers nginx sets itself instead of relaying gunicorn's.
+NGINX_OWN = {"server", "date", "connection", "keep-alive", "transfer-encoding"}
+
+assert NGINX, "nginx is not installed: .ci/run installs it"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, database_url):
+    """gunicorn (unix socket, 1 trusted proxy) <- tap <- nginx, as docs/deploy.md sets up."""
+    tmp = tmp_path_factory.mktemp("nginx")
+    gunicorn = start_gunicorn(
+        tmp, database_url, RATE_LIMIT="5 per minute", AUTH_FAILURE_LIMIT="3 per minute"
+    )
+    tap = Tap(gunicorn.target).start()
+    nginx = start_nginx(tmp / "nginx", f"127.0.0.1:{tap.port}")
+    yield gunicorn, tap, nginx
+    nginx.stop()
+    tap.close()
+    gunicorn.stop()
+
+
+def rid() -> str:
+    return uuid.uuid4().hex
+
+
+def get(stack, path, token=None, source="127.0.0.1", **headers):
+    _, _, nginx = stack
+    if token:
+        headers.update(bearer(token))
+    return request(nginx.target, path, headers, source=source)
+
+
+def assert_relayed_intact(stack, reply, request_id):
+    """Status, body and every header gunicorn sent reach the client unchanged."""
+    _, tap, _ = stack
+    upstream = tap.find(request_id)
+    assert reply.status == upstream.status
+    assert reply.body == upstream.body
+    for name, value in upstream.headers:
+        if name.lower() not in NGINX_OWN:
+            assert reply.headers.get_all(name) == [value], name
+
+
+def test_readme_curl_example_returns_invoices(stack, factory):
+    business = factory.business(id=TENANT)
+    invoice = factory.invoice(business["id"])
+    token = factory.key()
+    port = stack[2].target
+    # The product page's example, with only the host replaced.
+    result = subprocess.run(
+        [
+            "curl",
+            "-s",
+            f"http://127.0.0.1:{port}/api/agent/v1/invoices?business_id={TENANT}",
+            "-H",
+            f"Authorization: Bearer {token}",
+        ],
+        capture_output=True,
+        check=True,
+        timeout=10,
+    )
+    body = json.loads(result.stdout)
+    assert [item["id"] for item in body["data"]] == [invoice["id"]]
+
+
+@pytest.mark.parametrize(
+    ("case", "status"),
+    [("no_token", 401), ("bad_token", 401), ("scope", 403), ("unknown_business", 404)],
+)
+def test_error_bodies_and_headers_arrive_intact(stack, factory, case, status):
+    factory.business(id=TENANT)
+    token = {
+        "no_token": None,
+        "bad_token": "vb_abcdefgh_" + "x" * 32,
+        "scope": factory.key(scopes=["services:read"]),
+        "unknown_business": factory.key(),
+    }[case]
+    business = "01HNOSUCHBUSINESS00000000" if case == "unknown_business" else TENANT
+    request_id = rid()
+    source = {"no_token": "127.0.0.11", "bad_token": "127.0.0.12"}.get(case, "127.0.0.1")
+    reply = get(
+        stack,
+        f"{URL}/invoices?business_id={business}",
+        token,
+        source=source,
+        **{"X-Request-ID": request_id},
+    )
+    assert reply.status == status
+    assert reply.headers["Content-Type"] == "application/problem+json"
+    assert reply.json()["request_id"] == request_id
+    assert_relayed_intact(stack, reply, request_id)
+
+
+def test_rate_limited_answer_arrives_intact(stack, factory):
+    factory.business(id=TENANT)
+    token = factory.key()
+    statuses = [get(stack, f"{URL}/invoices?business_id={TENANT}", token).status for _ in range(5)]
+    assert statuses == [200] * 5
+    request_id = rid()
+    path = f"{URL}/invoices?business_id={TENANT}"
+    reply = get(stack, path, token, **{"X-Request-ID": request_id})
+    assert reply.status == 429
+    assert reply.json()["code"] == "rate_limited"
+    assert int(reply.headers["Retry-After"]) >= 1
+    assert reply.headers["X-RateLimit-Remaining"] == "0"
+    assert_relayed_intact(stack, reply, request_id)
+
+
+def test_app_sees_the_real_client_address(stack, factory):
+    request_id = rid()
+    reply = get(stack, f"{URL}/health", source="127.0.0.2", **{"X-Request-ID": request_id})
+    assert reply.status == 200
+    assert app_log_line(stack[0], request_id)["client"] == "127.0.0.2"
+
+
+def test_forged_forwarded_for_is_ignored(stack, factory):
+    request_id = rid()
+    headers = {"X-Request-ID": request_id, "X-Forwarded-For": "203.0.113.9"}
+    reply = get(stack, f"{URL}/health", source="127.0.0.3", **headers)
+    assert reply.status == 200
+    assert app_log_line(stack[0], request_id)["client"] == "127.0.0.3"
+
+
+def test_auth_failure_limit_counts_per_real_client(stack, factory):
+    bad = "vb_abcdefgh_" + "y" * 32
+    path = f"{URL}/invoices?business_id={TENANT}"
+    # Forged X-Forwarded-For values do not spread one client's failures around.
+    statuses = [
+        get(stack, path, bad, source="127.0.0.4", **{"X-Forwarded-For": f"198.51.100.{n}"}).status
+        for n in range(4)
+    ]
+    assert statuses == [401, 401, 401, 429]
+    assert get(stack, path, bad, source="127.0.0.5").status == 401
+
+
+def test_gunicorn_access_line_has_request_id_and_key_prefix_but_no_token(stack, factory):
+    factory.business(id=TENANT)
+    token = factory.key()
+    request_id = rid()
+    reply = get(
+        stack, f"{URL}/invoices?business_id={TENANT}&limit=1", token, **{"X-Request-ID": request_id}
+    )
+    assert reply.status == 200
+    log = stack[0].log_text()
+    (line,) = [x for x in log.splitlines() if x.startswith(f"request_id={request_id}")]
+    assert f"key={token[3:11]} " in line
+    assert "client=127.0.0.1 " in line
+    assert token[12:] not in log
+    assert "business_id" not in line
+
+
+def test_json_is_gzipped_for_clients_that_ask(stack, factory):
+    business = factory.business(id=TENANT)
+    for _ in range(20):
+        factory.invoice(business["id"])
+    token = factory.key()
+    reply = get(stack, f"{URL}/invoices?business_id={TENANT}", token, **{"Accept-Encoding": "gzip"})
+    assert reply.status == 200
+    assert reply.headers["Content-Encoding"] == "gzip"
+    assert len(json.loads(gzip.decompress(reply.body))["data"]) == 20
+
+
+@pytest.mark.parametrize("method", ["POST", "DELETE", "PUT"])
+def test_other_methods_are_refused_as_problem_json(stack, method):
+    _, _, nginx = stack
+    reply = request(nginx.target, f"{URL}/invoices", method=method)
+    assert reply.status == 405
+    assert reply.headers["Content-Type"] == "application/problem+json"
+    assert reply.json()["code"] == "method_not_allowed"
+    assert reply.headers["Allow"] == "GET, HEAD"
+
+
+def test_overlong_url_is_answered_as_problem_json(stack):
+    reply = get(stack, f"{URL}/invoices?business_id={'A' * 9000}")
+    assert reply.status == 414
+    assert reply.headers["Content-Type"] == "application/problem+json"
+    assert reply.json()["errors"][0]["parameter"] == "query"
+
+
+def test_oversized_header_is_answered_as_problem_json(stack):
+    reply = get(stack, f"{URL}/health", **{"X-Padding": "p" * 9000})
+    assert reply.status == 400
+    assert reply.headers["Content-Type"] == "application/problem+json"
+    assert reply.json()["code"] == "invalid_parameter"
+
+
+def test_gunicorn_stopped_gives_json_503(tmp_path, database_url):
+    gunicorn = start_gunicorn(tmp_path, database_url)
+    nginx = start_nginx(tmp_path / "nginx", f"unix:{gunicorn.target}")
+    try:
+        assert request(nginx.target, f"{URL}/health").status == 200
+        gunicorn.stop()
+        request_id = rid()
+        reply = request(nginx.target, f"{URL}/health", {"X-Request-ID": request_id})
+        assert reply.status == 503
+        assert reply.headers["Content-Type"] == "application/problem+json"
+        assert reply.headers["Retry-After"] == "5"
+        body = reply.json()
+        assert body["code"] == "service_unavailable"
+        assert body["request_id"] == request_id == reply.headers["X-Request-ID"]
+    finally:
+        nginx.stop()
+        gunicorn.stop()

@@ -125,6 +125,13 @@ class Server:
         return self.log.read_text(errors="replace")
 
 
+def worker_pids(server: Server) -> set[int]:
+    """The pids of a gunicorn master's worker processes."""
+    pid = server.process.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return {int(child) for child in children}
+
+
 def gunicorn_env(database_url: str, **settings: str) -> dict[str, str]:
     """The process environment: this one without AGENTAPI_*, plus the given settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AGENTAPI_")}

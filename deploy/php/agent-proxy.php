@@ -164,11 +164,12 @@ function agent_proxy_main(array $server): void
             'The Agent API is not answering; retry shortly.', $requestId);
         return;
     }
-    http_response_code($status);
     header_remove('X-Powered-By');
     foreach ($relayed as $line) {
         header($line, false);
     }
+    // After the headers: PHP turns any response with WWW-Authenticate into a 401.
+    http_response_code($status);
     echo $body;
 }
 

@@ -1,0 +1,205 @@
+"""deploy/php/agent-proxy.php under `php -S`, in front of a real gunicorn."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import threading
+import uuid
+
+import pytest
+
+from .deploy_support import (
+    PHP,
+    ROOT,
+    TENANT,
+    URL,
+    Tap,
+    app_log_line,
+    free_port,
+    request,
+    start_gunicorn,
+    start_php,
+)
+from .factories import bearer
+
+# The headers the proxy promises to return unchanged.
+PASSED = [
+    "Content-Type",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "Retry-After",
+    "WWW-Authenticate",
+    "Link",
+    "X-Request-ID",
+    "Cache-Control",
+]
+
+assert PHP, "php-cli is not installed: .ci/run installs it"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, database_url):
+    """gunicorn (TCP, 1 trusted proxy) <- tap <- php -S agent-proxy.php."""
+    tmp = tmp_path_factory.mktemp("php")
+    port = free_port()
+    gunicorn = start_gunicorn(
+        tmp, database_url, BIND=f"127.0.0.1:{port}", RATE_LIMIT="5 per minute"
+    )
+    tap = Tap(str(port)).start()
+    php = start_php(tmp, f"http://127.0.0.1:{tap.port}")
+    yield gunicorn, tap, php
+    php.stop()
+    tap.close()
+    gunicorn.stop()
+
+
+def rid() -> str:
+    return uuid.uuid4().hex
+
+
+def get(stack, path, token=None, **headers):
+    if token:
+        headers.update(bearer(token))
+    return request(stack[2].target, path, headers)
+
+
+def assert_passed_through(stack, reply, request_id):
+    """Status, body and the promised headers equal what gunicorn answered the proxy."""
+    upstream = stack[1].find(request_id)
+    assert reply.status == upstream.status
+    assert reply.body == upstream.body
+    for name in PASSED:
+        assert reply.headers.get(name) == upstream.header(name), name
+    assert reply.headers["X-Request-ID"] == request_id
+
+
+def test_lists_invoices_through_the_proxy(stack, factory):
+    business = factory.business(id=TENANT)
+    for _ in range(3):
+        factory.invoice(business["id"])
+    token = factory.key()
+    request_id = rid()
+    path = f"{URL}/invoices?business_id={TENANT}&limit=2"
+    reply = get(stack, path, token, **{"X-Request-ID": request_id})
+    assert reply.status == 200
+    assert len(reply.json()["data"]) == 2
+    assert reply.headers["Link"].endswith('rel="next"')
+    assert_passed_through(stack, reply, request_id)
+
+
+@pytest.mark.parametrize(
+    ("case", "status"),
+    [("no_token", 401), ("bad_token", 401), ("scope", 403), ("unknown_business", 404)],
+)
+def test_errors_pass_through_unchanged(stack, factory, case, status):
+    factory.business(id=TENANT)
+    token = {
+        "no_token": None,
+        "bad_token": "vb_abcdefgh_" + "x" * 32,
+        "scope": factory.key(scopes=["services:read"]),
+        "unknown_business": factory.key(),
+    }[case]
+    business = "01HNOSUCHBUSINESS00000000" if case == "unknown_business" else TENANT
+    request_id = rid()
+    reply = get(
+        stack, f"{URL}/invoices?business_id={business}", token, **{"X-Request-ID": request_id}
+    )
+    assert reply.status == status
+    assert reply.headers["Content-Type"] == "application/problem+json"
+    assert_passed_through(stack, reply, request_id)
+
+
+def test_rate_limited_answer_passes_through(stack, factory):
+    factory.business(id=TENANT)
+    token = factory.key()
+    path = f"{URL}/invoices?business_id={TENANT}"
+    assert [get(stack, path, token).status for _ in range(5)] == [200] * 5
+    request_id = rid()
+    reply = get(stack, path, token, **{"X-Request-ID": request_id})
+    assert reply.status == 429
+    assert reply.headers["Retry-After"]
+    assert_passed_through(stack, reply, request_id)
+
+
+def test_authorization_reaches_the_service(stack, factory):
+    factory.business(id=TENANT)
+    token = factory.key()
+    request_id = rid()
+    reply = get(stack, f"{URL}/businesses", token, **{"X-Request-ID": request_id})
+    assert reply.status == 200
+    assert app_log_line(stack[0], request_id)["key_prefix"] == token[3:11]
+
+
+@pytest.mark.parametrize("variable", ["REDIRECT_HTTP_AUTHORIZATION", "HTTP_AUTHORIZATION"])
+def test_authorization_is_recovered_where_the_server_moved_it(variable):
+    script = (
+        "define('AGENT_PROXY_LIBRARY', true);"
+        f"require '{ROOT / 'deploy/php/agent-proxy.php'}';"
+        f"echo agent_proxy_authorization(['{variable}' => 'Bearer vb_token']);"
+    )
+    result = subprocess.run(
+        [PHP, "-r", script], capture_output=True, text=True, check=True, timeout=10
+    )
+    assert result.stdout == "Bearer vb_token"
+
+
+def test_forwarded_for_carries_the_client_not_a_forged_value(stack):
+    request_id = rid()
+    headers = {"X-Request-ID": request_id, "X-Forwarded-For": "6.6.6.6"}
+    reply = request(stack[2].target, f"{URL}/health", headers, source="127.0.0.6")
+    assert reply.status == 200
+    assert app_log_line(stack[0], request_id)["client"] == "127.0.0.6"
+
+
+def test_forwards_over_a_unix_socket(tmp_path, database_url, factory):
+    gunicorn = start_gunicorn(tmp_path, database_url)
+    php = start_php(tmp_path / "php", f"unix:{gunicorn.target}")
+    try:
+        factory.business(id=TENANT)
+        token = factory.key()
+        reply = request(php.target, f"{URL}/businesses", bearer(token))
+        assert reply.status == 200
+        assert [b["id"] for b in reply.json()["data"]] == [TENANT]
+    finally:
+        php.stop()
+        gunicorn.stop()
+
+
+def test_service_down_is_a_json_502(tmp_path):
+    php = start_php(tmp_path, f"http://127.0.0.1:{free_port()}")
+    try:
+        reply = request(php.target, f"{URL}/health", {"X-Request-ID": "down-1"})
+    finally:
+        php.stop()
+    assert reply.status == 502
+    assert reply.headers["Content-Type"] == "application/problem+json"
+    assert reply.json()["request_id"] == "down-1"
+    assert reply.json()["code"] == "service_unavailable"
+
+
+def test_slow_service_is_a_json_504(tmp_path):
+    # A listener that accepts and never answers: a service stuck on a request.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    held = []
+    threading.Thread(target=lambda: held.append(silent.accept()), daemon=True).start()
+    php = start_php(
+        tmp_path, f"http://127.0.0.1:{silent.getsockname()[1]}", AGENT_PROXY_TIMEOUT="1"
+    )
+    try:
+        reply = request(php.target, f"{URL}/health")
+    finally:
+        php.stop()
+        silent.close()
+    assert reply.status == 504
+    assert reply.headers["Content-Type"] == "application/problem+json"
+    assert reply.json()["code"] == "service_unavailable"
+
+
+def test_paths_outside_the_api_are_not_forwarded(stack):
+    reply = request(stack[2].target, "/admin/settings.php")
+    assert reply.status == 404
+    assert reply.headers["Content-Type"] == "application/problem+json"

@@ -44,6 +44,11 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 5
 
+# No runtime control socket (gunicornc): it could add workers behind the memory://
+# check below, and its default path ($HOME/.gunicorn) is shared by every instance of
+# a user and not writable for the service user. Reload with HUP (systemctl reload).
+control_socket_disable = True
+
 # gunicorn answers requests over its limits itself, with an HTML 400/414/431 page.
 # Lift them, so that every request reaches the app, which enforces its own caps
 # (agentapi/headers.py) and answers them as problem+json. nginx or Apache in front

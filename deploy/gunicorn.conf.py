@@ -10,9 +10,12 @@ Environment (the systemd unit's EnvironmentFile, or the shell):
 The checks in on_starting run on the final settings, command-line flags included.
 """
 
+import json
 import os
 import sys
+import uuid
 
+import gunicorn.util
 from gunicorn.glogging import Logger
 
 from agentapi.logs import redact
@@ -56,6 +59,35 @@ control_socket_disable = True
 limit_request_line = 0  # unlimited
 limit_request_fields = 32768  # gunicorn's maximum
 limit_request_field_size = 1024 * 1024
+
+
+def write_problem(sock, status_int, reason, mesg):
+    """gunicorn's answer to a request it cannot parse, as problem+json instead of HTML."""
+    request_id = uuid.uuid4().hex
+    code = "invalid_parameter" if status_int < 500 else "internal_error"
+    body = {
+        "type": f"urn:invoicescript:agentapi:problem:{code}",
+        "title": reason,
+        "status": status_int,
+        "detail": f"request: {reason.lower()}; the request could not be read.",
+        "code": code,
+        "request_id": request_id,
+    }
+    if code == "invalid_parameter":
+        body["errors"] = [{"parameter": "request", "message": reason.lower()}]
+    data = json.dumps(body, separators=(",", ":")).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+        f"Content-Type: application/problem+json\r\nContent-Length: {len(data)}\r\n"
+        f"X-Request-ID: {request_id}\r\nCache-Control: no-store\r\n\r\n"
+    )
+    gunicorn.util.write_nonblock(sock, head.encode("latin-1") + data)
+
+
+# Requests that cannot be parsed at all (a raw non-ASCII byte in the request line,
+# a bare LF...) never reach the app, and nginx passes such request lines through as
+# they came. gunicorn has no setting for its error page; its one writer is replaced.
+gunicorn.util.write_error = write_problem
 
 # Forwarded headers are the app's business (AGENTAPI_TRUSTED_PROXIES, ProxyFix).
 # gunicorn's own handling would trust any unix-socket peer and answers an HTML 400

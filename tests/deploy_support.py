@@ -88,6 +88,16 @@ def request(
         conn.close()
 
 
+def raw_request(port: str, head: bytes) -> Recorded:
+    """Send a request head byte for byte (no client library to tidy it); parse the answer."""
+    with socket.create_connection(("127.0.0.1", int(port)), timeout=10) as sock:
+        sock.sendall(head + b"\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    return parse_response(data)
+
+
 def wait_until(check, timeout: float, what: str, log: Path | None = None) -> None:
     """Poll check() until it is true; fail with the log's tail when it never is."""
     deadline = time.monotonic() + timeout

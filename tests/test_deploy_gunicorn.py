@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 
@@ -11,6 +12,7 @@ from .deploy_support import (
     URL,
     free_port,
     gunicorn_env,
+    raw_request,
     request,
     run_gunicorn,
     start_gunicorn,
@@ -89,6 +91,18 @@ def test_too_many_headers_is_a_problem_json_431(direct):
 def test_oversized_header_is_a_problem_json_431_naming_it(direct):
     reply = request(direct.target, f"{URL}/health", {"X-Padding": "p" * 10000})
     assert problem(reply, 431)["errors"][0]["parameter"] == "X-Padding"
+
+
+@pytest.mark.parametrize(
+    "head",
+    [b"GET /api/agent/v1/health?x=\xff HTTP/1.1", b"GET /api/agent/v1/health HTTP/1.1\r\nA\nB: c"],
+    ids=["raw_byte_in_url", "bare_lf"],
+)
+def test_unparseable_request_is_a_problem_json_400_not_gunicorns_page(direct, head):
+    reply = raw_request(direct.target, head)
+    assert reply.status == 400
+    assert reply.header("Content-Type") == "application/problem+json"
+    assert json.loads(reply.body)["code"] == "invalid_parameter"
 
 
 def test_conflicting_scheme_headers_do_not_trip_gunicorn(direct):

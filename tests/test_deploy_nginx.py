@@ -15,6 +15,7 @@ from .deploy_support import (
     URL,
     Tap,
     app_log_line,
+    raw_request,
     request,
     start_gunicorn,
     start_nginx,
@@ -205,6 +206,17 @@ def test_oversized_header_is_answered_as_problem_json(stack):
     assert reply.status == 400
     assert reply.headers["Content-Type"] == "application/problem+json"
     assert reply.json()["code"] == "invalid_parameter"
+
+
+def test_unparseable_request_line_passed_on_by_nginx_is_answered_in_json(stack):
+    reply = raw_request(stack[2].target, b"GET /api/agent/v1/health?x=\xff HTTP/1.1")
+    assert reply.status == 400
+    assert reply.header("Content-Type") == "application/problem+json"
+
+
+def test_gunicorn_banner_does_not_reach_the_client(stack):
+    reply = get(stack, f"{URL}/health")
+    assert reply.headers["Server"] == "nginx"
 
 
 def test_gunicorn_stopped_gives_json_503(tmp_path, database_url):

@@ -20,12 +20,21 @@ from gunicorn.glogging import Logger
 
 from agentapi.logs import redact
 
+
+def _count(name: str, default: int) -> int:
+    """A positive whole number from the environment, or a one-line refusal."""
+    raw = os.environ.get(name, "").strip() or str(default)
+    if not raw.isdigit() or int(raw) < 1:
+        sys.exit(f"agentapi: {name} must be a whole number of at least 1, got {raw!r}")
+    return int(raw)
+
+
 _storage = os.environ.get("AGENTAPI_RATELIMIT_STORAGE_URI", "memory://")
 _shared_limits = not _storage.startswith("memory://")
 
 bind = [os.environ.get("AGENTAPI_BIND", "127.0.0.1:8000")]
 if _shared_limits:
-    workers = int(os.environ.get("AGENTAPI_WORKERS", str(os.cpu_count() or 1)))
+    workers = _count("AGENTAPI_WORKERS", os.cpu_count() or 1)
     worker_class = "sync"
     threads = 1
     # Recycle workers now and then (guards against slow leaks); the jitter keeps
@@ -33,9 +42,9 @@ if _shared_limits:
     max_requests = 10000
     max_requests_jitter = 1000
 else:
-    workers = int(os.environ.get("AGENTAPI_WORKERS", "1"))
+    workers = _count("AGENTAPI_WORKERS", 1)
     worker_class = "gthread"
-    threads = int(os.environ.get("AGENTAPI_THREADS", "4"))
+    threads = _count("AGENTAPI_THREADS", 4)
     # A recycled worker would forget every key's count: no recycling with memory://.
     max_requests = 0
     max_requests_jitter = 0

@@ -19,6 +19,7 @@ from .deploy_support import (
     request,
     start_gunicorn,
     start_nginx,
+    wait_until,
 )
 from .factories import bearer
 
@@ -165,8 +166,15 @@ def test_gunicorn_access_line_has_request_id_and_key_prefix_but_no_token(stack, 
         stack, f"{URL}/invoices?business_id={TENANT}&limit=1", token, **{"X-Request-ID": request_id}
     )
     assert reply.status == 200
+
+    # gunicorn writes its access line once the response is sent: wait for it.
+    def lines():
+        log = stack[0].log_text()
+        return [x for x in log.splitlines() if x.startswith(f"request_id={request_id}")]
+
+    wait_until(lines, 5, "the access line", stack[0].log)
+    (line,) = lines()
     log = stack[0].log_text()
-    (line,) = [x for x in log.splitlines() if x.startswith(f"request_id={request_id}")]
     assert f"key={token[3:11]} " in line
     assert "client=127.0.0.1 " in line
     assert token[12:] not in log

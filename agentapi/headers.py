@@ -12,8 +12,9 @@ from .errors import ApiError
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 # The caps gunicorn leaves to the app (deploy/gunicorn.conf.py lifts its own, which
-# answer in HTML): nginx's defaults, so a request that passes nginx passes here.
-MAX_TARGET_BYTES = 8192
+# answer in HTML). 16 KB of URL lets an 8 KB parameter value through to validation,
+# which names the parameter; deploy/nginx/agentapi.conf allows the same.
+MAX_TARGET_BYTES = 16384
 MAX_HEADER_FIELDS = 100
 MAX_HEADER_FIELD_BYTES = 8192
 

@@ -203,14 +203,21 @@ def test_other_methods_are_refused_as_problem_json(stack, method):
 
 
 def test_overlong_url_is_answered_as_problem_json(stack):
-    reply = get(stack, f"{URL}/invoices?business_id={'A' * 9000}")
+    reply = get(stack, f"{URL}/invoices?business_id={'A' * 17000}")
     assert reply.status == 414
     assert reply.headers["Content-Type"] == "application/problem+json"
     assert reply.json()["errors"][0]["parameter"] == "query"
 
 
+def test_an_8_kb_parameter_reaches_the_service_and_is_named(stack, factory):
+    reply = get(stack, f"{URL}/invoices?business_id={'A' * 8192}", factory.key())
+    assert reply.status == 400
+    assert reply.headers["Content-Type"] == "application/problem+json"
+    assert reply.json()["errors"][0]["parameter"] == "business_id"
+
+
 def test_oversized_header_is_answered_as_problem_json(stack):
-    reply = get(stack, f"{URL}/health", **{"X-Padding": "p" * 9000})
+    reply = get(stack, f"{URL}/health", **{"X-Padding": "p" * 17000})
     assert reply.status == 400
     assert reply.headers["Content-Type"] == "application/problem+json"
     assert reply.json()["code"] == "invalid_parameter"

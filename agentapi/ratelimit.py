@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 from flask import Flask, Response, current_app, g, request
@@ -52,7 +53,9 @@ def init_app(app: Flask) -> Limiter:
 def reset_at() -> float:
     """Epoch seconds at which the current key's window frees a slot."""
     limit = current_app.extensions["agentapi.limiter"].current_limit
-    return float(limit.reset_at) if limit is not None else time.time() + 1
+    # The window's own reset time: RequestLimit.reset_at adds a second and truncates,
+    # which overstates both headers by up to two seconds.
+    return float(limit.window.reset_time) if limit is not None else time.time() + 1
 
 
 def add_headers(response: Response) -> Response:
@@ -62,7 +65,7 @@ def add_headers(response: Response) -> Response:
         return response
     response.headers["X-RateLimit-Limit"] = str(limit.limit.amount)
     response.headers["X-RateLimit-Remaining"] = str(max(0, limit.remaining))
-    response.headers["X-RateLimit-Reset"] = str(int(limit.reset_at))
+    response.headers["X-RateLimit-Reset"] = str(math.ceil(reset_at()))
     return response
 
 

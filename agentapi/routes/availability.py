@@ -94,6 +94,11 @@ def as_utc(value: date | datetime, zone: ZoneInfo) -> datetime:
     return local_midnight.astimezone(UTC).replace(tzinfo=None)
 
 
+def wall_clock(value: datetime, zone: ZoneInfo) -> datetime:
+    """A naive UTC instant as the naive local time on the business's clocks."""
+    return value.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
+
+
 def resolve_window(args: dict[str, Any], zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The [start, end) window in UTC, with the defaults and limits of the contract."""
     start = (
@@ -104,7 +109,9 @@ def resolve_window(args: dict[str, Any], zone: ZoneInfo) -> tuple[datetime, date
     end = as_utc(args["to"], zone) if args["to"] is not None else start + DEFAULT_SPAN
     if end <= start:
         raise invalid_parameter("to", "must be after from")
-    if end - start > MAX_SPAN:
+    # Days are counted on the business's clocks, so that two dates 31 days apart are
+    # accepted even when a daylight-saving change makes the span 31 days and an hour.
+    if min(end - start, wall_clock(end, zone) - wall_clock(start, zone)) > MAX_SPAN:
         raise invalid_parameter("to", "must be at most 31 days after from")
     return start, end
 

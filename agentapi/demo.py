@@ -103,13 +103,15 @@ def seed(database: Database, today: date | None = None) -> dict[str, int]:
         for n, invoice_id in enumerate(invoice_ids):
             counts["invoices"] += 1
             counts["items"] += _seed_invoice(
-                database, rng, bid, currency, invoice_id, n, template_ids, service_ids, today
+                database, rng, bid, currency, invoice_id, n, template_ids, service_ids, today, now
             )
         counts["slots"] += _seed_slots(database, rng, bid, tz, service_ids, today, now)
     return counts
 
 
-def _seed_invoice(database, rng, bid, currency, invoice_id, n, template_ids, service_ids, today):
+def _seed_invoice(
+    database, rng, bid, currency, invoice_id, n, template_ids, service_ids, today, now
+):
     issue = today - timedelta(days=rng.randrange(365))
     status = STATUSES[n % 4]
     lines = []
@@ -121,7 +123,10 @@ def _seed_invoice(database, rng, bid, currency, invoice_id, n, template_ids, ser
     tax = (subtotal * Decimal("0.19")).quantize(Decimal("0.01"))
     total = subtotal + tax
     paid = total if status == "paid" else Decimal("0.00")
-    stamp = datetime.combine(issue, time(9)) + timedelta(minutes=n)
+    # Invoices issued in the last few days would otherwise be created, paid or updated
+    # later today or in the coming days: nothing the PHP app writes is in the future.
+    stamp = min(datetime.combine(issue, time(9)) + timedelta(minutes=n), now)
+    paid_at = min(stamp + timedelta(days=3), now) if status == "paid" else None
     database.run(
         "upsert_invoice",
         {
@@ -139,9 +144,9 @@ def _seed_invoice(database, rng, bid, currency, invoice_id, n, template_ids, ser
             "tax_total": tax,
             "total": total,
             "amount_paid": paid,
-            "paid_at": stamp + timedelta(days=3) if status == "paid" else None,
+            "paid_at": paid_at,
             "created_at": stamp,
-            "updated_at": stamp + timedelta(days=3 if status == "paid" else 0),
+            "updated_at": paid_at or stamp,
         },
         retry=False,
     )

@@ -40,7 +40,9 @@ def parse_query_file(path: Path) -> Query:
         else:
             body_lines.append(line)
     sql = "\n".join(body_lines).strip().rstrip(";").strip()
-    where = f"{path.relative_to(SQL_ROOT.parent)}"
+    # sql/<area>/<name>.sql, also for a tree outside the repository (path.relative_to
+    # the repository would raise ValueError there instead of the QueryFileError).
+    where = "/".join(path.parts[-3:])
     for field in ("name", "params", "returns"):
         if field not in header:
             raise QueryFileError(f"{where}: header lacks '-- {field}:'")

@@ -281,3 +281,35 @@ def test_default_window_does_not_move_during_a_walk(client, factory, business, t
     ).get_json()
     assert [s["id"] for s in second["data"]] == [second_slot["id"]]
     assert second["has_more"] is False
+
+
+@pytest.mark.parametrize("timezone", ["America/New_York", "Pacific/Auckland", "UTC"])
+@pytest.mark.parametrize(
+    "window",
+    [
+        {"from": "0001-01-01"},
+        {"from": "0001-01-01T00:00:00Z"},
+        {"from": "0001-01-02", "to": "0001-01-03"},
+        {"to": "0001-01-01"},
+        {"from": "9999-12-30T00:00:00Z", "to": "9999-12-31T23:00:00Z"},
+        {"from": "9999-12-31"},
+    ],
+    ids=["first-day", "first-instant", "first-days", "to-first-day", "last-days", "last-day"],
+)
+def test_windows_at_the_edges_of_time_are_answered_not_500(
+    client, factory, token, timezone, window
+):
+    business = factory.business(timezone=timezone)
+    response = get(client, token, business_id=business["id"], **window)
+    if response.status_code != 200:
+        body = assert_problem(response, 400, "invalid_parameter")
+        assert body["errors"][0]["parameter"] in ("from", "to")
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "9999-12-30T00:00:00Z"])
+def test_a_from_whose_default_to_is_past_year_9999_is_400_naming_from(
+    client, business, token, value
+):
+    response = get(client, token, business_id=business["id"], **{"from": value})
+    body = assert_problem(response, 400, "invalid_parameter")
+    assert body["errors"][0]["parameter"] == "from"

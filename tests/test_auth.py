@@ -402,3 +402,17 @@ def test_error_bodies_carry_the_request_id(client, request_id):
     body = assert_problem(response, 401, "unauthorized")
     if request_id:
         assert body["request_id"] == request_id
+
+
+def test_the_log_line_carries_the_request_id_and_never_the_secret(make_app, factory, capsys):
+    client = make_app().test_client()
+    token = factory.key()
+    get_businesses(client, {**bearer(token), "X-Request-ID": "log-check-1"})
+    wrong = token[:-1] + ("0" if token[-1] != "0" else "1")
+    get_businesses(client, {**bearer(wrong), "X-Request-ID": "log-check-2"})
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if "log-check-" in line]
+    assert len(lines) == 2
+    assert '"request_id": "log-check-1"' in lines[0]
+    assert token[3:11] in lines[0]
+    assert token[12:] not in err and token[12:-1] not in err

@@ -149,3 +149,124 @@ def test_deleted_business_is_404(client, factory, sql_conn, token):
         sql_conn, "UPDATE businesses SET deleted_at = UTC_TIMESTAMP() WHERE id = %s", business["id"]
     )
     assert get(client, token, business_id=business["id"]).status_code == 404
+
+
+def test_lists_an_invoice_with_every_field(client, factory, business, token):
+    template = factory.template(business["id"])
+    inv = factory.invoice(
+        business["id"],
+        template_id=template["id"],
+        number="INV-2026-0001",
+        status="paid",
+        customer_name="Grace",
+        customer_email="grace@example.com",
+        currency="EUR",
+        issue_date=date(2026, 3, 1),
+        due_date=date(2026, 3, 15),
+        subtotal=Decimal("100"),
+        tax_total=Decimal("19"),
+        total=Decimal("119"),
+        amount_paid=Decimal("119"),
+        paid_at=datetime(2026, 3, 4, 12, 0, 0, 500000),
+        created_at=datetime(2026, 3, 1, 9, 0, 0),
+        updated_at=datetime(2026, 3, 4, 12, 0, 0, 500000),
+    )
+    (item,) = get(client, token, business_id=business["id"]).get_json()["data"]
+    assert item == {
+        "id": inv["id"],
+        "business_id": business["id"],
+        "template_id": template["id"],
+        "number": "INV-2026-0001",
+        "status": "paid",
+        "customer": {"name": "Grace", "email": "grace@example.com"},
+        "currency": "EUR",
+        "issue_date": "2026-03-01",
+        "due_date": "2026-03-15",
+        "subtotal": "100.00",
+        "tax_total": "19.00",
+        "total": "119.00",
+        "amount_paid": "119.00",
+        "amount_due": "0.00",
+        "paid_at": "2026-03-04T12:00:00.500000Z",
+        "created_at": "2026-03-01T09:00:00Z",
+        "updated_at": "2026-03-04T12:00:00.500000Z",
+    }
+
+
+def test_invoices_of_other_businesses_are_not_listed(client, factory, business, token):
+    mine = factory.invoice(business["id"])
+    factory.invoice(factory.business()["id"])
+    ids = [i["id"] for i in get(client, token, business_id=business["id"]).get_json()["data"]]
+    assert ids == [mine["id"]]
+
+
+def test_reversed_issue_date_range_is_an_empty_list(client, factory, business, token):
+    factory.invoice(business["id"], issue_date=date(2026, 5, 2))
+    response = get(
+        client, token, business_id=business["id"], issued_from="2026-05-03", issued_to="2026-05-01"
+    )
+    assert response.status_code == 200
+    assert response.get_json()["data"] == []
+
+
+def test_default_sort_is_newest_issue_date_first(client, factory, business, token):
+    old = factory.invoice(business["id"], issue_date=date(2026, 1, 1))
+    new = factory.invoice(business["id"], issue_date=date(2026, 6, 1))
+    ids = [i["id"] for i in get(client, token, business_id=business["id"]).get_json()["data"]]
+    assert ids == [new["id"], old["id"]]
+
+
+def test_include_items_gives_an_empty_list_to_an_invoice_without_items(
+    client, factory, business, token
+):
+    factory.invoice(business["id"])
+    body = get(client, token, business_id=business["id"], include="items").get_json()
+    assert body["data"][0]["items"] == []
+
+
+def test_include_items_embeds_only_each_invoices_own_items_in_one_query(
+    make_app, factory, business, token
+):
+    app = make_app()
+    client = app.test_client()
+    invoices = [factory.invoice(business["id"], issue_date=date(2026, 1, 1 + n)) for n in range(4)]
+    for n, inv in enumerate(invoices):
+        for position in range(1, n + 2):
+            factory.item(inv["id"], position=position, description=f"{n}-{position}")
+    get(client, token, business_id=business["id"])  # warm up: key lookup and usage write
+    database = app.extensions["agentapi.db"]
+    before = database.statements_run
+    body = get(client, token, business_id=business["id"], include="items", limit=3).get_json()
+    # key lookup, business, invoices, items
+    assert database.statements_run - before == 4
+    for invoice in body["data"]:
+        n = next(i for i, inv in enumerate(invoices) if inv["id"] == invoice["id"])
+        assert [x["description"] for x in invoice["items"]] == [f"{n}-{p}" for p in range(1, n + 2)]
+
+
+def test_item_fields(client, factory, business, token):
+    inv = factory.invoice(business["id"])
+    service = factory.service(business["id"])
+    item = factory.item(
+        inv["id"],
+        position=1,
+        service_id=service["id"],
+        description="Consulting",
+        quantity=Decimal("2.5"),
+        unit_price=Decimal("80"),
+        tax_rate=Decimal("7"),
+        amount=Decimal("200"),
+    )
+    body = get(client, token, business_id=business["id"], include="items").get_json()
+    assert body["data"][0]["items"] == [
+        {
+            "id": item["id"],
+            "position": 1,
+            "service_id": service["id"],
+            "description": "Consulting",
+            "quantity": "2.500",
+            "unit_price": "80.00",
+            "tax_rate": "7.00",
+            "amount": "200.00",
+        }
+    ]

@@ -85,6 +85,7 @@ def test_retry_after_matches_when_the_oldest_request_leaves_the_window(make_app,
         ("/businesses", {"limit": "0"}, 400),
         ("/services", {"business_id": "0"}, 403),
         ("/invoices", {"business_id": "0"}, 404),
+        ("/no-such-route", {}, 404),
     ],
 )
 def test_retry_after_is_only_on_429s(make_app, factory, path, params, status):

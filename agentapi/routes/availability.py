@@ -63,8 +63,8 @@ PARAMS = (
         "to",
         parse_date_or_timestamp,
         DATE_OR_TIMESTAMP,
-        "End of the window, exclusive; after from and at most 31 days later. "
-        "Default: 7 days after from.",
+        "End of the window, exclusive; after from and at most 31 days later (days as "
+        "counted on the business's clocks). Default: 7 days after from.",
     ),
     Param(
         "service_id",

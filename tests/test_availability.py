@@ -131,10 +131,10 @@ def test_window_from_dates_is_half_open_in_the_business_time_zone(client, factor
 
 def test_window_from_dates_across_the_spring_dst_change(client, factory, new_york, token):
     # 2026-03-08 in New York starts at 05:00Z (EST) and ends at 04:00Z the next day (EDT).
-    early = factory.slot(new_york["id"], starts_at=utc(2026, 3, 8, 4, 59))
+    factory.slot(new_york["id"], starts_at=utc(2026, 3, 8, 4, 59))  # 2026-03-07 23:59 local
     first = factory.slot(new_york["id"], starts_at=utc(2026, 3, 8, 5, 0))
     last = factory.slot(new_york["id"], starts_at=utc(2026, 3, 9, 3, 59))
-    late = factory.slot(new_york["id"], starts_at=utc(2026, 3, 9, 4, 0))
+    factory.slot(new_york["id"], starts_at=utc(2026, 3, 9, 4, 0))  # 2026-03-09 00:00 local
     response = get(
         client, token, business_id=new_york["id"], **{"from": "2026-03-08", "to": "2026-03-09"}
     )
@@ -144,7 +144,6 @@ def test_window_from_dates_across_the_spring_dst_change(client, factory, new_yor
         "2026-03-08T00:00:00-05:00",
         "2026-03-08T23:59:00-04:00",
     ]
-    assert early["id"] and late["id"]
 
 
 def test_dates_31_days_apart_are_accepted_across_the_autumn_dst_change(

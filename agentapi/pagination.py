@@ -23,7 +23,12 @@ def _b64encode(raw: bytes) -> str:
 
 
 def _b64decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    # The decoder ignores unused low bits and stray padding, so "...MQ", "...MR" and
+    # "...MQ==" would all pass as the same cursor: only the form we issue is accepted.
+    if _b64encode(raw) != text:
+        raise ValueError("not a canonical encoding")
+    return raw
 
 
 def _binding(route: str, filters: dict[str, Any]) -> str:

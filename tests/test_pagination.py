@@ -235,6 +235,34 @@ def test_a_tampered_cursor_is_400(client, token, listed, where):
     assert_bad_cursor(client, token, "/businesses", cursor=tampered)
 
 
+B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def low_bit_flipped(part: str) -> str:
+    """The same text with the last character's lowest bit flipped (often a padding bit)."""
+    return part[:-1] + B64[B64.index(part[-1]) ^ 1]
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        lambda body, sig: f"{body}.{low_bit_flipped(sig)}",
+        lambda body, sig: f"{low_bit_flipped(body)}.{sig}",
+        lambda body, sig: f"{body}.{sig}==",
+        lambda body, sig: f"{body}==.{sig}",
+        lambda body, sig: f"{body}.{sig}\n",
+    ],
+    ids=["signature-low-bit", "payload-low-bit", "signature-padding", "payload-padding", "newline"],
+)
+def test_a_cursor_that_decodes_to_the_same_bytes_but_is_not_as_issued_is_400(
+    client, token, listed, variant
+):
+    body, sig = first_cursor(client, token, "/businesses").split(".")
+    tampered = variant(body, sig)
+    assert tampered != f"{body}.{sig}"
+    assert_bad_cursor(client, token, "/businesses", cursor=tampered)
+
+
 @pytest.mark.parametrize(
     "garbage",
     ["abc", "a.b", "a.b.c", "!!!", ".", "eyJ9.", "x" * 600, "%00", "ñ"],

@@ -98,7 +98,9 @@ def parse_timestamp(raw: str) -> datetime:
     if not match:
         raise ValueError("must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z")
     day, hour, minute, second, fraction, offset = match.groups()
-    second = min(int(second), 59)  # a leap second reads as the second before it
+    if int(second) > 60:
+        raise ValueError("is not a real date and time")
+    second = min(int(second), 59)  # a leap second (:60) reads as the second before it
     micro = (fraction or ".0")[1:7].ljust(6, "0")
     offset = "+00:00" if offset in ("Z", "z") else offset
     try:

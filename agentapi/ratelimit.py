@@ -79,7 +79,7 @@ def check_auth_failures() -> None:
     item = current_app.extensions["agentapi.auth_failure_limit"]
     if not limiter.limiter.test(item, *_failure_bucket()):
         stats = limiter.limiter.get_window_stats(item, *_failure_bucket())
-        retry_after = max(1, int(stats.reset_time - time.time()) + 1)
+        retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         raise ApiError(
             429,
             "rate_limited",

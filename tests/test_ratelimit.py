@@ -211,3 +211,12 @@ def test_a_valid_key_still_works_from_an_address_over_its_failure_limit(make_app
     bad = bearer("vb_zzzzzzzz_" + "A" * 32)
     assert [client.get(url("/businesses"), headers=bad).status_code for _ in range(2)] == [401, 429]
     assert get(client, token).status_code == 200
+
+
+def test_failed_authentication_429_says_when_to_retry(make_app):
+    client = make_app(AUTH_FAILURE_LIMIT="1 per 2 seconds").test_client()
+    bad = bearer("vb_zzzzzzzz_" + "A" * 32)
+    client.get(url("/businesses"), headers=bad)
+    response = client.get(url("/businesses"), headers=bad)
+    assert_problem(response, 429, "rate_limited")
+    assert int(response.headers["Retry-After"]) in (1, 2)

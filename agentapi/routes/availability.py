@@ -86,15 +86,12 @@ def business_zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def as_utc(value: date | datetime, zone: ZoneInfo, name: str) -> datetime:
+def as_utc(value: date | datetime, zone: ZoneInfo) -> datetime:
     """A parsed from/to as naive UTC: dates are local midnight in the business's zone."""
     if isinstance(value, datetime):
         return value
     local_midnight = datetime.combine(value, time(0), tzinfo=zone)
-    try:
-        return local_midnight.astimezone(UTC).replace(tzinfo=None)
-    except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it
-        raise invalid_parameter(name, "is out of range") from None
+    return local_midnight.astimezone(UTC).replace(tzinfo=None)
 
 
 def wall_clock(value: datetime, zone: ZoneInfo) -> datetime:
@@ -104,19 +101,25 @@ def wall_clock(value: datetime, zone: ZoneInfo) -> datetime:
 
 def resolve_window(args: dict[str, Any], zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The [start, end) window in UTC, with the defaults and limits of the contract."""
-    start = (
-        as_utc(args["from"], zone, "from")
-        if args["from"] is not None
-        else datetime.now(UTC).replace(tzinfo=None)
-    )
-    if args["to"] is not None:
-        end = as_utc(args["to"], zone, "to")
-    elif start > datetime.max - DEFAULT_SPAN:
-        raise invalid_parameter("from", "is out of range")
-    else:
-        end = start + DEFAULT_SPAN
+    try:
+        start = (
+            as_utc(args["from"], zone)
+            if args["from"] is not None
+            else datetime.now(UTC).replace(tzinfo=None)
+        )
+    except OverflowError:
+        raise invalid_parameter("from", "is out of range") from None
+    try:
+        end = as_utc(args["to"], zone) if args["to"] is not None else start + DEFAULT_SPAN
+    except OverflowError:
+        # Local midnight of a date at the edge of the calendar, or from + 7 days, is
+        # not representable.
+        raise invalid_parameter(
+            "to" if args["to"] is not None else "from", "is out of range"
+        ) from None
     if end <= start:
         raise invalid_parameter("to", "must be after from")
+
     # Days are counted on the business's clocks, so that two dates 31 days apart are
     # accepted even when a daylight-saving change makes the span 31 days and an hour.
     try:

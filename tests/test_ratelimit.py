@@ -221,3 +221,13 @@ def test_failed_authentication_429_says_when_to_retry(make_app):
     response = client.get(url("/businesses"), headers=bad)
     assert_problem(response, 429, "rate_limited")
     assert int(response.headers["Retry-After"]) in (1, 2)
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/no-such-route"), ("POST", "/businesses")])
+def test_a_key_over_its_limit_gets_429_on_unmatched_routes_too(make_app, factory, method, path):
+    client = make_app(RATE_LIMIT="1 per 10 seconds").test_client()
+    token = factory.key()
+    assert get(client, token).status_code == 200
+    response = client.open(url(path), method=method, headers=bearer(token))
+    assert_problem(response, 429, "rate_limited")
+    assert client.open(url(path), method=method).status_code in (404, 405)

@@ -273,6 +273,13 @@ def test_a_200_records_last_used_at(make_app, factory, sql_conn):
     assert last_used(sql_conn, token) is not None
 
 
+def test_a_successful_head_records_last_used_at(make_app, factory, sql_conn):
+    client = make_app(LAST_USED_INTERVAL="0").test_client()
+    token = factory.key()
+    assert client.head(url("/businesses"), headers=bearer(token)).status_code == 200
+    assert last_used(sql_conn, token) is not None
+
+
 @pytest.mark.parametrize(
     "case",
     ["401_wrong_secret", "403_scope", "404_business", "400_parameter", "404_path", "405"],

@@ -423,3 +423,11 @@ def test_the_log_line_carries_the_request_id_and_never_the_secret(make_app, fact
     assert '"request_id": "log-check-1"' in lines[0]
     assert token[3:11] in lines[0]
     assert token[12:] not in err and token[12:-1] not in err
+
+
+def test_a_429_does_not_record_last_used_at(make_app, factory, sql_conn):
+    client = make_app(LAST_USED_INTERVAL="0", RATE_LIMIT="1 per 10 seconds").test_client()
+    token = factory.key()
+    assert get_businesses(client, bearer(token), limit="0").status_code == 400
+    assert get_businesses(client, bearer(token)).status_code == 429
+    assert last_used(sql_conn, token) is None

@@ -148,7 +148,13 @@ def business_id_param(description: str) -> Param:
     return Param(
         "business_id",
         parse_id,
-        {"type": "string", "pattern": ID_PATTERN, "minLength": 1, "maxLength": 26},
+        {
+            "type": "string",
+            "pattern": ID_PATTERN,
+            "minLength": 1,
+            "maxLength": 26,
+            "example": "01HTENANT0000000000000000",
+        },
         description,
         required=True,
     )

@@ -22,6 +22,8 @@ log = logging.getLogger("agentapi.db")
 # or wait_timeout is noticed before a query; busy connections skip the round trip and
 # rely on the one retry below instead.
 IDLE_PING_SECONDS = 5.0
+# Seconds the socket waits for an answer beyond the server-side statement time limit.
+STATEMENT_GRACE = 2.0
 # Server said the statement ran past max_statement_time / MAX_EXECUTION_TIME.
 TIMEOUT_ERRORS = {1969, 3024}
 # The connection is gone or never came: safe to reconnect and retry a read once.
@@ -76,8 +78,11 @@ class Database:
                 charset="utf8mb4",
                 autocommit=True,
                 connect_timeout=self.connect_timeout,
-                read_timeout=self.statement_timeout + 10,
-                write_timeout=self.statement_timeout + 10,
+                # PyMySQL reads the server's greeting and runs the session set-up
+                # under read_timeout, not connect_timeout: a server that accepts TCP
+                # but never answers would hold the request for read_timeout.
+                read_timeout=self.connect_timeout,
+                write_timeout=self.connect_timeout,
                 cursorclass=pymysql.cursors.DictCursor,
             )
             flavour = "mariadb" if "MariaDB" in conn.get_server_info() else "mysql"
@@ -88,6 +93,10 @@ class Database:
             }
             with conn.cursor() as cursor:
                 cursor.execute(query.sql, {k: v for k, v in limits.items() if k in query.params})
+            # From here on the server cuts statements off at statement_timeout; the
+            # socket waits a little longer for its answer. PyMySQL 1.2 applies these
+            # per read/write and has no public setter.
+            conn._read_timeout = conn._write_timeout = self.statement_timeout + STATEMENT_GRACE
         except pymysql.MySQLError as exc:
             log.warning("database connect failed: %s", type(exc).__name__)
             raise DatabaseUnavailable from exc

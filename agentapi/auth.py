@@ -21,6 +21,8 @@ log = logging.getLogger("agentapi.auth")
 
 TOKEN_PATTERN = re.compile(r"vb_([a-z0-9]{8})_([A-Za-z0-9]{32})")
 SCOPES = ("businesses:read", "invoices:read", "services:read", "availability:read")
+# Prefixes remembered per process as having authenticated; see authenticate().
+KNOWN_PREFIXES_MAX = 10000
 # Compared against when the prefix is unknown, so that both paths do the same work.
 _DUMMY_HASH = hashlib.sha256(b"agentapi-no-such-key").hexdigest()
 
@@ -103,28 +105,49 @@ def _is_public() -> bool:
     return request.method == "OPTIONS" or bool(getattr(view, "public", False))
 
 
+def _known_prefix(token: str) -> bool:
+    """Whether the token's prefix authenticated in this process before."""
+    match = TOKEN_PATTERN.fullmatch(token)
+    return match is not None and match.group(1) in current_app.extensions["agentapi.known_prefixes"]
+
+
+def _remember(prefix: str) -> None:
+    known = current_app.extensions["agentapi.known_prefixes"]
+    if len(known) >= KNOWN_PREFIXES_MAX:
+        known.clear()
+    known.add(prefix)
+
+
 def authenticate() -> None:
-    """before_request: put the key on g, or answer 401 (or 429 after many failures)."""
+    """before_request: put the key on g, or answer 401 (or 429 after many failures).
+
+    A client address over the failure limit gets its 429 before any key-table lookup,
+    unless the token's prefix authenticated here before: valid keys are never held up
+    by failures from their address, and guessed tokens cost the database nothing.
+    """
     if request.routing_exception is None and _is_public():
         return
     token = bearer_token()
     if request.routing_exception is not None:
         # Unknown path or method: answered as 404/405 whatever the token; a valid
-        # key is still counted against its limit.
-        if token:
+        # key is still counted against its limit, a failed one against the address.
+        if token and (_known_prefix(token) or not ratelimit.auth_failures_exceeded()):
             try:
                 g.api_key = _lookup(token)
             except ApiError:
-                return
+                ratelimit.count_auth_failure()
         return
     if not token:
         raise _unauthorized()
+    if not _known_prefix(token):
+        ratelimit.check_auth_failures()
     try:
         key = _lookup(token)
     except ApiError:
         ratelimit.check_auth_failures()
         ratelimit.count_auth_failure()
         raise
+    _remember(key.prefix)
     g.api_key = key
     request.environ["agentapi.key_prefix"] = key.prefix
 
@@ -182,6 +205,7 @@ class UsageRecorder:
 
 def init_app(app: Flask) -> None:
     """Register authentication (before the limiter) and the usage recorder."""
+    app.extensions["agentapi.known_prefixes"] = set()
     app.before_request(authenticate)
     recorder = UsageRecorder(app.config["AGENTAPI"]["LAST_USED_INTERVAL"])
     app.after_request(recorder.record)

@@ -9,6 +9,7 @@ import uuid
 from flask import Flask, Response, current_app, g, request
 
 from .errors import ApiError
+from .logs import redact
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 # The caps gunicorn leaves to the app (deploy/gunicorn.conf.py lifts its own, which
@@ -23,7 +24,9 @@ def assign_request_id() -> None:
     """before_request, first of all: echo a valid X-Request-ID or make one."""
     g.started = time.perf_counter()
     incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+    # An id that carries a token is not echoed: it would put the secret in logs.
+    valid = REQUEST_ID.fullmatch(incoming) and redact(incoming) == incoming
+    g.request_id = incoming if valid else uuid.uuid4().hex
 
 
 def _too_large(status: int, parameter: str, message: str) -> ApiError:

@@ -33,7 +33,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": redact(record.getMessage()),
         }
-        line.update(getattr(record, "fields", {}))
+        for name, value in getattr(record, "fields", {}).items():
+            line[name] = redact(value) if isinstance(value, str) else value
         if record.exc_info:
             line["error_type"] = record.exc_info[0].__name__ if record.exc_info[0] else None
             line["stack"] = redact(self.formatException(record.exc_info))

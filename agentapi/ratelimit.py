@@ -73,11 +73,18 @@ def _failure_bucket() -> tuple[str, str]:
     return ("agentapi-auth-failure", request.remote_addr or "unknown")
 
 
+def auth_failures_exceeded() -> bool:
+    """Whether this client address has used up its failed authentications."""
+    limiter = current_app.extensions["agentapi.limiter"]
+    item = current_app.extensions["agentapi.auth_failure_limit"]
+    return not limiter.limiter.test(item, *_failure_bucket())
+
+
 def check_auth_failures() -> None:
     """Refuse a client address that has failed authentication too often."""
     limiter = current_app.extensions["agentapi.limiter"]
     item = current_app.extensions["agentapi.auth_failure_limit"]
-    if not limiter.limiter.test(item, *_failure_bucket()):
+    if auth_failures_exceeded():
         stats = limiter.limiter.get_window_stats(item, *_failure_bucket())
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         raise ApiError(

@@ -1,0 +1,608 @@
+"""Abuse: failed-auth limits, uniform 401s, leaks, tenant isolation, bad input, methods, headers."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import urllib.error
+import urllib.request
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlencode
+
+import pytest
+
+from agentapi import auth
+
+from .conftest import sql
+from .factories import bearer
+from .live_server import LiveServer
+from .private_mariadb import PrivateMariaDB
+
+P = "/api/agent/v1"
+ROUTES_WITH_BUSINESS = ("/invoices", "/services", "/availability")
+ALL_ROUTES = ("/businesses", *ROUTES_WITH_BUSINESS, "/schema", "/health")
+UNKNOWN_PREFIX_TOKEN = "vb_zzzzzzzz_" + "A" * 32
+
+
+def problem(response):
+    assert response.mimetype == "application/problem+json", response.data[:200]
+    return response.get_json()
+
+
+# --- failed authentication is limited per client address -------------------------------
+
+
+def bad(client, address="127.0.0.1", path="/businesses", token=UNKNOWN_PREFIX_TOKEN):
+    return client.get(P + path, headers=bearer(token), environ_base={"REMOTE_ADDR": address})
+
+
+def test_failed_authentications_are_limited_per_client_address(make_app):
+    client = make_app(AUTH_FAILURE_LIMIT="5 per minute").test_client()
+    assert [bad(client).status_code for _ in range(5)] == [401] * 5
+    response = bad(client)
+    assert response.status_code == 429
+    assert problem(response)["code"] == "rate_limited"
+    assert 1 <= int(response.headers["Retry-After"]) <= 61
+
+
+def test_default_failure_limit_is_30_per_minute(make_app):
+    client = make_app().test_client()
+    assert [bad(client).status_code for _ in range(30)] == [401] * 30
+    assert bad(client).status_code == 429
+
+
+def test_failures_from_one_address_do_not_limit_another(make_app):
+    client = make_app(AUTH_FAILURE_LIMIT="3 per minute").test_client()
+    for _ in range(4):
+        bad(client, "10.0.0.1")
+    assert bad(client, "10.0.0.1").status_code == 429
+    assert bad(client, "10.0.0.2").status_code == 401
+
+
+def test_over_the_limit_guessed_tokens_never_reach_the_key_table(make_app):
+    app = make_app(AUTH_FAILURE_LIMIT="3 per minute")
+    client = app.test_client()
+    for _ in range(3):
+        bad(client)
+    database = app.extensions["agentapi.db"]
+    before = database.statements_run
+    statuses = {bad(client, token=f"vb_{n:08d}_" + "B" * 32).status_code for n in range(20)}
+    assert statuses == {429}
+    assert database.statements_run == before
+
+
+def test_failed_lookups_on_unknown_routes_count_against_the_address(make_app):
+    client = make_app(AUTH_FAILURE_LIMIT="3 per minute").test_client()
+    assert [bad(client, path="/nope").status_code for _ in range(3)] == [404] * 3
+    assert bad(client).status_code == 429
+
+
+def test_a_valid_key_is_not_held_up_by_failures_from_its_address(make_app, factory):
+    token = factory.key()
+    client = make_app(AUTH_FAILURE_LIMIT="3 per minute", RATE_LIMIT="1000 per minute").test_client()
+    assert client.get(P + "/businesses", headers=bearer(token)).status_code == 200
+    for _ in range(5):
+        bad(client)
+    assert bad(client).status_code == 429
+    assert client.get(P + "/businesses", headers=bearer(token)).status_code == 200
+
+
+def test_successful_requests_never_count_as_failures(make_app, factory):
+    token = factory.key()
+    client = make_app(AUTH_FAILURE_LIMIT="3 per minute", RATE_LIMIT="1000 per minute").test_client()
+    statuses = {client.get(P + "/businesses", headers=bearer(token)).status_code for _ in range(50)}
+    assert statuses == {200}
+    assert bad(client).status_code == 401
+
+
+# --- every bad token looks the same -------------------------------------------------------
+
+
+@pytest.fixture
+def bad_tokens(factory, sql_conn):
+    """One token of each kind that must fail: unknown, wrong secret, expired, revoked."""
+    real = factory.key()
+    expired = factory.key(expires_in_days=1)
+    revoked = factory.key()
+    sql(
+        sql_conn,
+        "UPDATE api_keys SET expires_at = UTC_TIMESTAMP() - INTERVAL 1 SECOND WHERE prefix = %s",
+        expired[3:11],
+    )
+    sql(
+        sql_conn,
+        "UPDATE api_keys SET revoked_at = UTC_TIMESTAMP() WHERE prefix = %s",
+        revoked[3:11],
+    )
+    return {
+        "unknown prefix": UNKNOWN_PREFIX_TOKEN,
+        "wrong secret": real[:12] + ("A" if real[12] != "A" else "B") + real[13:],
+        "expired": expired,
+        "revoked": revoked,
+    }
+
+
+def test_unknown_wrong_expired_and_revoked_tokens_get_the_same_401(client, bad_tokens):
+    seen = {}
+    for kind, token in bad_tokens.items():
+        response = client.get(P + "/businesses", headers=bearer(token))
+        body = problem(response)
+        body.pop("request_id")
+        headers = {k: v for k, v in response.headers.items() if k != "X-Request-ID"}
+        seen[kind] = (response.status_code, body, headers)
+    first = seen["unknown prefix"]
+    assert first[0] == 401 and first[1]["code"] == "invalid_token"
+    for kind, answer in seen.items():
+        assert answer == first, kind
+
+
+def test_unknown_prefix_and_wrong_secret_both_compare_full_hashes(client, bad_tokens, monkeypatch):
+    calls = []
+    real_compare = hmac.compare_digest
+
+    def recording_compare(a, b):
+        calls.append((len(a), len(b)))
+        return real_compare(a, b)
+
+    monkeypatch.setattr(auth.hmac, "compare_digest", recording_compare)
+    for kind in ("unknown prefix", "wrong secret"):
+        client.get(P + "/businesses", headers=bearer(bad_tokens[kind]))
+    assert calls == [(64, 64), (64, 64)]
+
+
+# --- no secret in any log line or response ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mariadb(tmp_path_factory):
+    server = PrivateMariaDB(tmp_path_factory.mktemp("mariadb")).install()
+    yield server
+    server.remove()
+
+
+def _fetch(url, headers):
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def test_tokens_hashes_and_database_password_never_reach_logs_or_responses(mariadb, tmp_path):
+    from agentapi.config import parse_database_url
+    from agentapi.db import Database
+    from agentapi.sqlfiles import load_queries
+
+    from .factories import Factory
+
+    factory = Factory(Database(parse_database_url("DATABASE_URL", mariadb.url), load_queries()))
+    business = factory.business()
+    factory.invoice(business["id"])
+    valid = factory.key()
+    wrong = valid[:12] + ("A" if valid[12] != "A" else "B") + valid[13:]
+    unknown = "vb_qqqqqqqq_" + "C" * 32
+    tokens = [valid, wrong, unknown]
+    log = tmp_path / "gunicorn.log"
+    server = LiveServer(log, DATABASE_URL=mariadb.url, LOG_LEVEL="DEBUG")
+    answers = []
+    with server:
+        invoices = server.url(f"/invoices?business_id={business['id']}")
+        for token in tokens:
+            answers.append(_fetch(invoices, bearer(token)))
+            answers.append(_fetch(server.url("/businesses"), bearer(token)))
+            answers.append(_fetch(f"{invoices}&token={token}", bearer(valid)))
+            answers.append(_fetch(server.url(f"/{token}"), bearer(token)))
+            answers.append(_fetch(invoices, {**bearer(token), "X-Request-ID": token}))
+            answers.append(_fetch(invoices, {"Authorization": f"Basic {token}"}))
+        mariadb.stop()  # errors, with their stack traces, are logged too
+        answers.append(_fetch(invoices, bearer(valid)))
+        answers.append(_fetch(server.url("/health"), {}))
+        mariadb.start()
+        answers.append(_fetch(invoices, bearer(valid)))
+    text = log.read_text()
+    lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    # The run was real: valid requests, failures and database errors were all logged.
+    statuses = {line.get("status") for line in lines if line.get("message") == "request"}
+    assert {200, 400, 401, 404, 503} <= statuses
+    assert any(line.get("key_prefix") == valid[3:11] for line in lines)
+    assert any("stack" in line for line in lines)
+    responses = "\n".join(
+        f"{status} {headers!r} {body.decode('utf-8', 'replace')}"
+        for status, headers, body in answers
+    )
+    secrets = {mariadb.password}
+    for token in tokens:
+        secrets |= {token, token[12:], hashlib.sha256(token.encode()).hexdigest()}
+    for secret in secrets:
+        assert secret not in text, "a secret reached the log"
+        assert secret not in responses, "a secret reached a response"
+    # No framework or version banner: gunicorn names itself, without a version.
+    banners = {headers.get("Server", "") for _, headers, _ in answers}
+    assert all(not re.search(r"[0-9/]|werkzeug|python|flask", b, re.I) for b in banners), banners
+    assert not any("X-Powered-By" in headers for _, headers, _ in answers)
+
+
+# --- a key restricted to business A never reads business B --------------------------------
+
+
+@pytest.fixture
+def two_businesses(factory):
+    """Businesses A and B with data, a key restricted to A and an unrestricted key."""
+    made = {}
+    for name in ("A", "B"):
+        business = factory.business(name=name)
+        service = factory.service(business["id"], name=f"svc {name}")
+        factory.service(business["id"], name=f"svc {name} 2")
+        for n in range(2):
+            factory.invoice(business["id"], number=f"{name}-{n}")
+            factory.slot(business["id"], service_id=service["id"])
+        made[name] = {"business": business, "service": service}
+    made["restricted"] = factory.key(businesses=(made["A"]["business"]["id"],))
+    made["unrestricted"] = factory.key()
+    return made
+
+
+def _business_b_leaks(response, world) -> bool:
+    """Whether any of B's data (beyond the id the client sent) is in the response."""
+    text = response.get_data(as_text=True)
+    return any(
+        secret in text for secret in ("svc B", "B-0", "B-1", world["B"]["service"]["id"])
+    ) or '"name": "B"' in text.replace('":"', '": "')
+
+
+@pytest.mark.parametrize("route", ROUTES_WITH_BUSINESS)
+def test_restricted_key_gets_404_for_another_business(client, two_businesses, route):
+    world = two_businesses
+    b_id = world["B"]["business"]["id"]
+    response = client.get(
+        P + route, query_string={"business_id": b_id}, headers=bearer(world["restricted"])
+    )
+    assert response.status_code == 404
+    assert problem(response)["code"] == "not_found"
+    missing = client.get(
+        P + route,
+        query_string={"business_id": "0NOSUCHBUSINESS"},
+        headers=bearer(world["restricted"]),
+    )
+    assert missing.status_code == 404
+    assert {k: v for k, v in problem(response).items() if k not in ("request_id", "detail")} == {
+        k: v for k, v in problem(missing).items() if k not in ("request_id", "detail")
+    }
+
+
+def test_restricted_key_lists_only_its_own_businesses(client, two_businesses):
+    world = two_businesses
+    seen, cursor = [], None
+    while True:
+        query = {"limit": 1, **({"cursor": cursor} if cursor else {})}
+        response = client.get(
+            P + "/businesses", query_string=query, headers=bearer(world["restricted"])
+        )
+        assert response.status_code == 200
+        body = response.get_json()
+        seen += [b["id"] for b in body["data"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [world["A"]["business"]["id"]]
+
+
+@pytest.mark.parametrize("route", ROUTES_WITH_BUSINESS)
+def test_cursor_from_another_keys_page_opens_no_other_business(client, two_businesses, route):
+    world = two_businesses
+    b_id, a_id = world["B"]["business"]["id"], world["A"]["business"]["id"]
+    page = client.get(
+        P + route,
+        query_string={"business_id": b_id, "limit": 1},
+        headers=bearer(world["unrestricted"]),
+    ).get_json()
+    cursor = page["next_cursor"]
+    assert cursor
+    with_b = client.get(
+        P + route,
+        query_string={"business_id": b_id, "limit": 1, "cursor": cursor},
+        headers=bearer(world["restricted"]),
+    )
+    assert with_b.status_code == 404
+    with_a = client.get(
+        P + route,
+        query_string={"business_id": a_id, "limit": 1, "cursor": cursor},
+        headers=bearer(world["restricted"]),
+    )
+    assert with_a.status_code == 400
+    assert problem(with_a)["errors"][0]["parameter"] == "cursor"
+    assert not _business_b_leaks(with_b, world) and not _business_b_leaks(with_a, world)
+
+
+def test_business_cursor_from_an_unrestricted_key_opens_no_other_business(client, two_businesses):
+    world = two_businesses
+    first = client.get(
+        P + "/businesses", query_string={"limit": 1}, headers=bearer(world["unrestricted"])
+    ).get_json()
+    response = client.get(
+        P + "/businesses",
+        query_string={"limit": 1, "cursor": first["next_cursor"]},
+        headers=bearer(world["restricted"]),
+    )
+    assert response.status_code == 200
+    assert not _business_b_leaks(response, world)
+
+
+def test_service_id_of_another_business_reveals_nothing(client, two_businesses):
+    world = two_businesses
+    response = client.get(
+        P + "/availability",
+        query_string={
+            "business_id": world["A"]["business"]["id"],
+            "service_id": world["B"]["service"]["id"],
+        },
+        headers=bearer(world["restricted"]),
+    )
+    assert response.status_code == 200
+    assert response.get_json()["data"] == []
+    assert not _business_b_leaks(response, world)
+
+
+# --- the bad-input catalogue ---------------------------------------------------------------
+
+PARAMETERS = {
+    "/businesses": ("limit", "cursor"),
+    "/invoices": (
+        "business_id",
+        "status",
+        "issued_from",
+        "issued_to",
+        "updated_since",
+        "sort",
+        "include",
+        "limit",
+        "cursor",
+    ),
+    "/services": ("business_id", "active", "limit", "cursor"),
+    "/availability": ("business_id", "from", "to", "service_id", "limit", "cursor"),
+}
+BAD_VALUES = {
+    "sql quote": "' OR '1'='1",
+    "sql statement": "1; DROP TABLE invoices; --",
+    "sql comment": "01HTENANT0000000000000000'--",
+    "nul byte": "\x00",
+    "nul inside": "2026-01-01\x00",
+    "very long": "A" * 5000,
+    "huge number": "9" * 40,
+    "negative": "-1",
+    "zero": "0",
+    "float": "1.5",
+    "leap day": "2024-02-29",
+    "not a leap day": "2023-02-29",
+    "month 13": "2026-13-01",
+    "zero date": "0000-00-00",
+    "year 1": "0001-01-01",
+    "year 9999": "9999-12-31",
+    "max offset": "2026-01-01T00:00:00+23:59",
+    "past the end": "9999-12-31T23:59:59-23:59",
+    "before the start": "0001-01-01T00:00:00+23:59",
+    "dst gap": "2026-03-29T02:30:00+01:00",
+    "hour 24": "2026-01-01T24:00:00Z",
+    "leap second": "2016-12-31T23:59:60Z",
+    "nanoseconds": "2026-01-01T12:00:00.123456789Z",
+    "no offset": "2026-01-01T12:00:00",
+    "unicode digits": "٢٠٢٦-٠١-٠١",
+    "emoji": "😀",
+    "empty": "",
+    "spaces": "   ",
+    "newline": "sent\r\nX-Injected: 1",
+}
+
+
+@pytest.fixture
+def tenant(factory):
+    """A business east of UTC (so dates near year 1 underflow) with a key."""
+    business = factory.business(timezone="Pacific/Kiritimati")
+    factory.invoice(business["id"], issue_date=date(2024, 2, 29))
+    factory.service(business["id"])
+    factory.slot(
+        business["id"], starts_at=datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=3)
+    )
+    return business["id"], factory.key()
+
+
+def _check_answer(response, parameter):
+    """None if the answer is a 4xx naming the parameter or a well-formed list, else why not."""
+    if response.status_code == 200:
+        body = response.get_json()
+        if set(body) != {"data", "has_more", "next_cursor"}:
+            return f"200 without a list envelope: {body}"
+        return None
+    if response.status_code not in (400, 404) or response.mimetype != "application/problem+json":
+        return f"{response.status_code} {response.mimetype}: {response.data[:200]!r}"
+    if parameter == "business_id" and response.status_code == 404:
+        return None  # a well-formed id of no business the key may read
+    named = [e["parameter"] for e in response.get_json()["errors"]]
+    return None if named == [parameter] else f"400 naming {named}"
+
+
+@pytest.mark.parametrize(
+    ("route", "parameter"), [(r, p) for r, params in PARAMETERS.items() for p in params]
+)
+def test_bad_values_get_a_400_naming_the_parameter_or_a_correct_list(
+    client, tenant, route, parameter
+):
+    business_id, token = tenant
+    failures = {}
+    for label, value in BAD_VALUES.items():
+        query = {} if route == "/businesses" else {"business_id": business_id}
+        query[parameter] = value
+        response = client.get(P + route, query_string=urlencode(query), headers=bearer(token))
+        why = _check_answer(response, parameter)
+        if why:
+            failures[label] = why
+        assert "X-Injected" not in response.headers
+    raw = (
+        f"{parameter}=%FF%FE%00"
+        if route == "/businesses"
+        else f"business_id={business_id}&{parameter}=%FF%FE"
+    )
+    why = _check_answer(client.get(P + route, query_string=raw, headers=bearer(token)), parameter)
+    if why:
+        failures["invalid utf-8"] = why
+    assert not failures
+
+
+@pytest.mark.parametrize(
+    ("route", "parameter"), [(r, p) for r, params in PARAMETERS.items() for p in params]
+)
+def test_repeated_parameters_are_a_400_naming_them(client, tenant, route, parameter):
+    business_id, token = tenant
+    pairs = (
+        []
+        if route == "/businesses" or parameter == "business_id"
+        else [("business_id", business_id)]
+    )
+    pairs += [(parameter, "1"), (parameter, "2")]
+    response = client.get(P + route, query_string=urlencode(pairs), headers=bearer(token))
+    assert response.status_code == 400
+    assert problem(response)["errors"] == [
+        {"parameter": parameter, "message": "must be given at most once"}
+    ]
+
+
+def test_leap_day_filter_finds_the_leap_day_invoice(client, tenant):
+    business_id, token = tenant
+    query = {"business_id": business_id, "issued_from": "2024-02-29", "issued_to": "2024-02-29"}
+    response = client.get(P + "/invoices", query_string=query, headers=bearer(token))
+    assert [i["issue_date"] for i in response.get_json()["data"]] == ["2024-02-29"]
+
+
+def test_impossible_date_is_a_400_naming_it(client, tenant):
+    business_id, token = tenant
+    query = {"business_id": business_id, "issued_to": "2023-02-29"}
+    response = client.get(P + "/invoices", query_string=query, headers=bearer(token))
+    assert response.status_code == 400
+    assert problem(response)["errors"][0] == {
+        "parameter": "issued_to",
+        "message": "is not a real calendar date",
+    }
+
+
+@pytest.mark.parametrize("route", PARAMETERS)
+def test_8_kb_query_string_is_answered_in_json(client, tenant, route):
+    business_id, token = tenant
+    query = {} if route == "/businesses" else {"business_id": business_id}
+    query["cursor"] = "x" * 8192
+    response = client.get(P + route, query_string=urlencode(query), headers=bearer(token))
+    assert response.status_code == 400
+    assert problem(response)["errors"][0]["parameter"] == "cursor"
+
+
+def test_url_past_the_16_kb_cap_is_a_problem_json_414(client, tenant):
+    business_id, token = tenant
+    query = urlencode({"business_id": business_id, "status": "s" * 20000})
+    response = client.get(P + "/invoices", query_string=query, headers=bearer(token))
+    assert response.status_code == 414
+    assert problem(response)["errors"][0]["parameter"] == "query"
+
+
+@pytest.mark.parametrize("route", PARAMETERS)
+def test_100_parameters_are_a_400_naming_an_unknown_one(client, tenant, route):
+    business_id, token = tenant
+    pairs = [] if route == "/businesses" else [("business_id", business_id)]
+    pairs += [(f"p{n}", str(n)) for n in range(100)]
+    response = client.get(P + route, query_string=urlencode(pairs), headers=bearer(token))
+    assert response.status_code == 400
+    assert problem(response)["errors"][0]["parameter"] == "p0"
+
+
+# --- methods ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("route", ALL_ROUTES)
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "TRACE", "CONNECT"])
+def test_methods_other_than_get_and_head_get_405_with_allow(client, factory, route, method):
+    response = client.open(P + route, method=method, headers=bearer(factory.key()))
+    assert response.status_code == 405
+    assert problem(response)["code"] == "method_not_allowed"
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+
+
+@pytest.mark.parametrize("route", ALL_ROUTES)
+def test_options_is_answered_without_data(client, route):
+    response = client.options(P + route)
+    assert response.status_code in (200, 204)
+    assert response.data == b""
+    assert "GET" in response.headers["Allow"]
+
+
+def test_head_answers_headers_only(client, factory):
+    response = client.head(P + "/businesses", headers=bearer(factory.key()))
+    assert response.status_code == 200
+    assert response.data == b""
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+# --- headers on every response ----------------------------------------------------------
+
+
+def _sample_responses(client, token, business_id):
+    """One response of every kind the service gives."""
+    key = bearer(token)
+    return {
+        "200 list": client.get(
+            P + "/services", query_string={"business_id": business_id}, headers=key
+        ),
+        "200 schema": client.get(P + "/schema"),
+        "200 health": client.get(P + "/health"),
+        "400": client.get(P + "/services", query_string={"business_id": "x!"}, headers=key),
+        "401 none": client.get(P + "/services"),
+        "401 bad": client.get(P + "/services", headers=bearer(UNKNOWN_PREFIX_TOKEN)),
+        "404 route": client.get(P + "/nope", headers=key),
+        "404 business": client.get(
+            P + "/services", query_string={"business_id": "0NONE"}, headers=key
+        ),
+        "405": client.post(P + "/services", headers=key),
+        "options": client.options(P + "/services"),
+    }
+
+
+def test_every_response_carries_nosniff_and_no_banner(client, tenant):
+    for kind, response in _sample_responses(client, tenant[1], tenant[0]).items():
+        assert response.headers["X-Content-Type-Options"] == "nosniff", kind
+        assert "Server" not in response.headers and "X-Powered-By" not in response.headers, kind
+
+
+def test_every_authenticated_answer_is_no_store(client, tenant):
+    for kind, response in _sample_responses(client, tenant[1], tenant[0]).items():
+        if kind != "200 schema":
+            assert response.headers["Cache-Control"] == "no-store", kind
+
+
+def test_no_cors_headers_unless_configured(client, tenant):
+    business_id, token = tenant
+    response = client.get(
+        P + "/services",
+        query_string={"business_id": business_id},
+        headers={**bearer(token), "Origin": "https://evil.example"},
+    )
+    assert response.status_code == 200
+    assert not [h for h, _ in response.headers if h.lower().startswith("access-control-")]
+
+
+def test_cors_headers_only_for_a_configured_origin(make_app, tenant):
+    business_id, token = tenant
+    client = make_app(CORS_ORIGINS="https://dash.example").test_client()
+    query = {"business_id": business_id}
+    allowed = client.get(
+        P + "/services",
+        query_string=query,
+        headers={**bearer(token), "Origin": "https://dash.example"},
+    )
+    other = client.get(
+        P + "/services",
+        query_string=query,
+        headers={**bearer(token), "Origin": "https://evil.example"},
+    )
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://dash.example"
+    assert "Access-Control-Allow-Credentials" not in allowed.headers
+    assert not [h for h, _ in other.headers if h.lower().startswith("access-control-")]

@@ -37,7 +37,7 @@ def main() -> None:
 
 @main.group("keys")
 def keys_group() -> None:
-    """Create, list and revoke API keys."""
+    """Create, list, expire and revoke API keys."""
 
 
 @keys_group.command("create")
@@ -76,6 +76,24 @@ def keys_list() -> None:
     click.echo("\t".join(columns))
     for row in rows:
         click.echo("\t".join("-" if row[c] is None else str(row[c]) for c in columns))
+
+
+@keys_group.command("expire")
+@click.argument("prefix")
+@click.option(
+    "--in",
+    "days",
+    required=True,
+    type=click.FloatRange(min=0),
+    help="Days from now until the key stops working (0: at once). Never extends a key.",
+)
+@with_appcontext
+def keys_expire(prefix: str, days: float) -> None:
+    """Give a key an expiry, e.g. the old key of a rotation, so both work until then."""
+    expires_at = keys.expire_key(_database(), prefix, days)
+    if expires_at is None:
+        raise click.ClickException(f"no live key with prefix {prefix}")
+    click.echo(f"{prefix} expires at {expires_at.isoformat()}Z")
 
 
 @keys_group.command("revoke")

@@ -1,4 +1,4 @@
-"""Key management behind `agentapi keys`: create, list, revoke."""
+"""Key management behind `agentapi keys`: create, list, expire, revoke."""
 
 from __future__ import annotations
 
@@ -86,3 +86,18 @@ def list_keys(database: Database) -> list[dict[str, Any]]:
 def revoke_key(database: Database, prefix: str) -> bool:
     """Revoke a key by prefix; False when no live key has it."""
     return database.run("revoke_key", {"prefix": prefix}, retry=False) == 1
+
+
+def expire_key(database: Database, prefix: str, days: float) -> datetime | None:
+    """Make a live key stop working `days` from now (never later than it already would).
+
+    Returns the key's expiry afterwards, or None when no live key has the prefix.
+    """
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    database.run(
+        "expire_key", {"prefix": prefix, "expires_at": now + timedelta(days=days)}, retry=False
+    )
+    row = database.run("get_key_by_prefix", {"prefix": prefix})
+    if row is None or row["revoked_at"] is not None:
+        return None
+    return row["expires_at"]

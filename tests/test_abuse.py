@@ -16,7 +16,7 @@ import pytest
 from agentapi import auth
 
 from .conftest import sql
-from .factories import bearer
+from .factories import ALL_SCOPES, bearer
 from .live_server import LiveServer
 from .private_mariadb import PrivateMariaDB
 
@@ -606,3 +606,44 @@ def test_cors_headers_only_for_a_configured_origin(make_app, tenant):
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://dash.example"
     assert "Access-Control-Allow-Credentials" not in allowed.headers
     assert not [h for h, _ in other.headers if h.lower().startswith("access-control-")]
+
+
+# --- scopes, the per-key limit, stored data -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("route", "scope"),
+    [
+        ("/businesses", "businesses:read"),
+        ("/invoices", "invoices:read"),
+        ("/services", "services:read"),
+        ("/availability", "availability:read"),
+    ],
+)
+def test_key_without_the_route_scope_gets_403(client, factory, tenant, route, scope):
+    business_id, _ = tenant
+    others = [s for s in ALL_SCOPES if s != scope]
+    response = client.get(
+        P + route, query_string={"business_id": business_id}, headers=bearer(factory.key(others))
+    )
+    assert response.status_code == 403
+    body = problem(response)
+    assert body["code"] == "insufficient_scope" and body["required_scope"] == scope
+    assert "data" not in body
+
+
+def test_key_over_its_rate_limit_gets_429(make_app, factory):
+    client = make_app(RATE_LIMIT="3 per minute").test_client()
+    token = factory.key()
+    statuses = [client.get(P + "/businesses", headers=bearer(token)).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert client.get(P + "/businesses", headers=bearer(factory.key())).status_code == 200
+
+
+def test_stored_markup_is_returned_as_json_data_only(client, factory):
+    markup = '<script>alert("x")</script>'
+    factory.business(name=markup)
+    response = client.get(P + "/businesses", headers=bearer(factory.key()))
+    assert response.mimetype == "application/json"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.get_json()["data"][0]["name"] == markup

@@ -9,6 +9,7 @@ import re
 import urllib.error
 import urllib.request
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -95,6 +96,22 @@ def test_successful_requests_never_count_as_failures(make_app, factory):
     statuses = {client.get(P + "/businesses", headers=bearer(token)).status_code for _ in range(50)}
     assert statuses == {200}
     assert bad(client).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("where", "build"),
+    [
+        ("query string", lambda t: ({}, {"access_token": t})),
+        ("basic scheme", lambda t: ({"Authorization": f"Basic {t}"}, {})),
+        ("bare header", lambda t: ({"Authorization": t}, {})),
+        ("other header", lambda t: ({"X-API-Key": t}, {})),
+    ],
+)
+def test_token_is_accepted_only_as_a_bearer_header(client, factory, where, build):
+    headers, query = build(factory.key())
+    response = client.get(P + "/businesses", headers=headers, query_string=query)
+    assert response.status_code == 401
+    assert problem(response)["code"] == "unauthorized"
 
 
 # --- every bad token looks the same -------------------------------------------------------
@@ -647,3 +664,13 @@ def test_stored_markup_is_returned_as_json_data_only(client, factory):
     assert response.mimetype == "application/json"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.get_json()["data"][0]["name"] == markup
+
+
+def test_every_test_the_threat_model_cites_exists():
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "docs" / "security.md").read_text(encoding="utf-8")
+    cited = set(re.findall(r"`(tests/[a-z_]+\.py)::(test_[a-z0-9_]+)`", text))
+    assert len(cited) >= 40
+    for path, name in sorted(cited):
+        source = (root / path).read_text(encoding="utf-8")
+        assert re.search(rf"^def {name}\(", source, re.M), f"{path}::{name} does not exist"

@@ -514,14 +514,6 @@ def test_8_kb_query_string_is_answered_in_json(client, tenant, route):
     assert problem(response)["errors"][0]["parameter"] == "cursor"
 
 
-def test_url_past_the_16_kb_cap_is_a_problem_json_414(client, tenant):
-    business_id, token = tenant
-    query = urlencode({"business_id": business_id, "status": "s" * 20000})
-    response = client.get(P + "/invoices", query_string=query, headers=bearer(token))
-    assert response.status_code == 414
-    assert problem(response)["errors"][0]["parameter"] == "query"
-
-
 @pytest.mark.parametrize("route", PARAMETERS)
 def test_100_parameters_are_a_400_naming_an_unknown_one(client, tenant, route):
     business_id, token = tenant

@@ -110,7 +110,9 @@ def parse_timestamp(raw: str) -> datetime:
     try:
         return parsed.astimezone(UTC).replace(tzinfo=None)
     except OverflowError:
-        raise ValueError("is out of range") from None
+        # A valid RFC 3339 time whose UTC instant falls outside years 1-9999: it is
+        # later (or earlier) than any stored time, so the calendar's edge stands in.
+        return datetime.max if parsed.year == 9999 else datetime.min
 
 
 def choice_parser(choices: Sequence[str]) -> Callable[[str], str]:

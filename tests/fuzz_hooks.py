@@ -1,8 +1,9 @@
 """schemathesis hooks (SCHEMATHESIS_HOOKS=tests.fuzz_hooks): drop two kinds of failure only.
 
 OpenAPI 3.0 cannot say that a cursor is opaque and signed, nor that /availability's
-`to` must come after `from` and at most 31 days later. So a made-up cursor, or a
-from/to pair out of that relation, is schema-valid and still rightly a 400. Those
+`to` must come after `from`, at most 31 days later, with the window inside the
+calendar. So a made-up cursor, or a from/to pair out of that relation, is
+schema-valid and still rightly a 400. Those
 exact rejections, and nothing else, are not counted as failures.
 """
 
@@ -13,7 +14,13 @@ import json
 import schemathesis
 from schemathesis.openapi.checks import RejectedPositiveData
 
-RELATION_MESSAGES = {"must be after from", "must be at most 31 days after from"}
+# The window [from, to): to after from, at most 31 days later, and (with to's default
+# of from + 7 days, or a date's local midnight) inside the calendar.
+RELATION_MESSAGES = {
+    "must be after from",
+    "must be at most 31 days after from",
+    "is out of range",
+}
 
 
 def _rejected_parameter(response) -> tuple[str, str] | None:
@@ -42,6 +49,6 @@ def filter_failure(context, failure, case, response) -> bool:
         return False
     return not (
         case.operation.path.endswith("/availability")
-        and parameter == "to"
+        and parameter in ("from", "to")
         and message in RELATION_MESSAGES
     )

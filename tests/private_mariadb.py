@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pymysql
 
+from agentapi.config import parse_database_url
 from agentapi.db import Database
 from agentapi.sqlfiles import load_queries, read_script
 
@@ -83,10 +84,7 @@ class PrivateMariaDB:
             )
             cursor.execute(f"CREATE USER '{USER}'@'127.0.0.1' IDENTIFIED BY %s", (self.password,))
             cursor.execute(f"GRANT ALL ON {DATABASE}.* TO '{USER}'@'127.0.0.1'")
-            cursor.execute("GRANT PROCESS, CONNECTION ADMIN ON *.* TO 'agentapi'@'127.0.0.1'")
         conn.close()
-        from agentapi.config import parse_database_url
-
         Database(parse_database_url("DATABASE_URL", self.url), load_queries()).run_script(
             read_script("schema.sql")
         )

@@ -493,6 +493,19 @@ def test_leap_day_filter_finds_the_leap_day_invoice(client, tenant):
     assert [i["issue_date"] for i in response.get_json()["data"]] == ["2024-02-29"]
 
 
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [("9999-12-31T23:59:59-23:59", 0), ("0001-01-01T00:00:00+23:59", 1)],
+    ids=["after the calendar", "before the calendar"],
+)
+def test_updated_since_past_the_calendar_edge_is_a_correct_list(client, tenant, value, found):
+    business_id, token = tenant
+    query = {"business_id": business_id, "updated_since": value}
+    response = client.get(P + "/invoices", query_string=query, headers=bearer(token))
+    assert response.status_code == 200
+    assert len(response.get_json()["data"]) == found
+
+
 def test_impossible_date_is_a_400_naming_it(client, tenant):
     business_id, token = tenant
     query = {"business_id": business_id, "issued_to": "2023-02-29"}

@@ -194,6 +194,15 @@ SLOW_QUERY = Query(
 )
 
 
+SLEEP_QUERY = Query(
+    name="test_sleep",
+    sql="SELECT SLEEP(1.5) AS slept",
+    params=frozenset(),
+    returns="row",
+    path=Path("tests/test_db_faults.py"),
+)
+
+
 def test_slow_statement_is_cut_off_by_the_statement_timeout_with_a_503(
     mariadb, business, token, capsys
 ):
@@ -225,6 +234,22 @@ def test_slow_statement_is_cut_off_by_the_statement_timeout_with_a_503(
         assert cursor.fetchone()["n"] == 1  # only this query itself
     processes.close()
     assert services(client, token, business)[0].status_code == 200
+
+
+def test_statement_longer_than_the_connect_timeout_still_completes(mariadb, business, token):
+    # Connecting is bounded by the connect timeout; a statement only by its own limit.
+    app = build_app(mariadb, DATABASE_CONNECT_TIMEOUT="0.5", STATEMENT_TIMEOUT="5")
+    app.extensions["agentapi.db"].queries[SLEEP_QUERY.name] = SLEEP_QUERY
+
+    def sleepy():
+        from agentapi.db import fetch_one
+
+        return fetch_one(SLEEP_QUERY.name)
+
+    app.add_url_rule("/api/agent/v1/test-sleep", "test_sleep", sleepy)
+    response = app.test_client().get("/api/agent/v1/test-sleep", headers=bearer(token))
+    assert response.status_code == 200
+    assert response.get_json() == {"slept": 0}
 
 
 def _load(server: LiveServer, token: str, business_id: str, stop: threading.Event, log: list):

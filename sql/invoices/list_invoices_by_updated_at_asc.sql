@@ -9,6 +9,9 @@
 --          test is spelt as an OR of ranges so that id bounds the range too: a descending
 --          scan gets no index condition pushdown, and would otherwise read every row
 --          sharing the cursor's date before the page.
+--          Rows only while the business exists and is not deleted (a constant
+--          subquery, read once): an empty result is the caller's cue to tell a 404
+--          from an empty page, so a non-empty page costs no separate lookup.
 SELECT id, business_id, template_id, number, status, customer_name, customer_email, currency,
        issue_date, due_date, subtotal, tax_total, total, amount_paid, paid_at,
        created_at, updated_at
@@ -19,5 +22,7 @@ SELECT id, business_id, template_id, number, status, customer_name, customer_ema
    AND issue_date BETWEEN %(issued_from)s AND %(issued_to)s
    AND updated_at >= %(updated_since)s
    AND status IN %(statuses)s
+   AND EXISTS (SELECT 1 FROM businesses b
+                WHERE b.id = %(business_id)s AND b.deleted_at IS NULL)
  ORDER BY updated_at ASC, id ASC
  LIMIT %(limit)s

@@ -117,14 +117,15 @@ class Server:
     port: int = 0
 
     def worker_pids(self) -> list[int]:
-        """gunicorn's worker processes (children of the master)."""
-        out = subprocess.run(
-            ["ps", "-o", "pid=", "--ppid", str(self.process.pid)],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout
-        return sorted(int(p) for p in out.split())
+        """gunicorn's worker processes (children of the master), from /proc."""
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError):
+                # The fields after the command's closing parenthesis: state, ppid, ...
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == self.process.pid:
+                    pids.append(int(stat.parent.name))
+        return sorted(pids)
 
     def stop(self) -> None:
         """Stop it and wait."""

@@ -43,6 +43,16 @@ demo: install
 	echo && \
 	AGENTAPI_BIND='$(DEMO_BIND)' exec $(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
+# The benchmark (docs/benchmarks.md): never part of `make test`. Installs wrk and
+# redis-server where missing; BENCH_* variables are described in bench/run.py.
+bench: install
+	@for tool in wrk redis-server; do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+	$(BIN)/python -m bench.run
+
 lock:
 	rm -rf /tmp/agentapi-lock && $(PYTHON) -m venv /tmp/agentapi-lock
 	/tmp/agentapi-lock/bin/pip install --quiet -e '.[test]'

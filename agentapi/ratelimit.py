@@ -9,6 +9,7 @@ from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter
 from limits import parse
 
+from . import limitstore
 from .errors import ApiError
 
 
@@ -36,7 +37,9 @@ def init_app(app: Flask) -> Limiter:
         application_limits=[settings["RATE_LIMIT"]],
         application_limits_exempt_when=_unauthenticated,
         strategy="moving-window",
-        storage_uri=storage_uri,
+        # redis:// is served by a RedisStorage that reads the window for the headers
+        # in the same round trip as the hit (agentapi/limitstore.py).
+        storage_uri=limitstore.storage_uri(storage_uri),
         storage_options=options,
         # Headers are written by add_headers below: flask-limiter would put
         # Retry-After on every response, and the contract wants it on 429s only.

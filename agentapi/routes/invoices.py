@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response
 
-from ..access import readable_business
+from ..access import readable_business, require_key_access
 from ..db import fetch_all
 from ..formats import decimal_text, iso_date, money, position_timestamp, utc_timestamp
 from ..operations import operation
@@ -156,7 +156,7 @@ def keyset_value(row: dict[str, Any], column: str) -> str:
 def list_invoices() -> Response:
     """List one business's invoices."""
     args = parse_query(PARAMS)
-    readable_business(args["business_id"])
+    require_key_access(args["business_id"])
     query, column, after_key, after_id = SORTS[args["sort"]]
     filters = {
         name: args[name]
@@ -176,6 +176,9 @@ def list_invoices() -> Response:
         after_id=after_id,
         limit=limit + 1,
     )
+    if not rows:
+        # The query returns rows only for a live business: tell 404 from an empty page.
+        readable_business(args["business_id"])
     items: dict[str, list[dict[str, Any]]] | None = None
     if args["include"] == "items":
         items = defaultdict(list)

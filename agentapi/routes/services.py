@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response
 
-from ..access import readable_business
+from ..access import readable_business, require_key_access
 from ..db import fetch_all
 from ..formats import money, utc_timestamp
 from ..operations import operation
@@ -59,7 +59,7 @@ def shape_service(row: dict[str, Any]) -> dict[str, Any]:
 def list_services() -> Response:
     """List one business's services."""
     args = parse_query(PARAMS)
-    readable_business(args["business_id"])
+    require_key_access(args["business_id"])
     filters = {"business_id": args["business_id"], "active": args["active"]}
     after_name, after_id = "", ""
     if args["cursor"]:
@@ -72,6 +72,9 @@ def list_services() -> Response:
         after_id=after_id,
         limit=args["limit"] + 1,
     )
+    if not rows:
+        # The query returns rows only for a live business: tell 404 from an empty page.
+        readable_business(args["business_id"])
     return list_response(
         rows,
         args["limit"],

@@ -5,17 +5,24 @@
 --          (issued 1000-01-01..9999-12-31, updated_since 1000-01-01, every status) so
 --          that the statement never changes shape. FORCE INDEX: MariaDB's ORDER BY ...
 --          LIMIT optimisation otherwise leaves the range for a (business_id, deleted_at)
---          ref and reads every row before a deep page (see docs/schema.md).
+--          ref and reads every row before a deep page (see docs/schema.md). The keyset
+--          test is spelt as an OR of ranges so that id bounds the range too: a descending
+--          scan gets no index condition pushdown, and would otherwise read every row
+--          sharing the cursor's date before the page.
+--          Rows only while the business exists and is not deleted (a constant
+--          subquery, read once): an empty result is the caller's cue to tell a 404
+--          from an empty page, so a non-empty page costs no separate lookup.
 SELECT id, business_id, template_id, number, status, customer_name, customer_email, currency,
        issue_date, due_date, subtotal, tax_total, total, amount_paid, paid_at,
        created_at, updated_at
   FROM invoices FORCE INDEX (ix_invoices_updated_at)
  WHERE business_id = %(business_id)s
    AND deleted_at IS NULL
-   AND updated_at >= %(after_key)s
-   AND (updated_at > %(after_key)s OR id > %(after_id)s)
+   AND (updated_at > %(after_key)s OR (updated_at = %(after_key)s AND id > %(after_id)s))
    AND issue_date BETWEEN %(issued_from)s AND %(issued_to)s
    AND updated_at >= %(updated_since)s
    AND status IN %(statuses)s
+   AND EXISTS (SELECT 1 FROM businesses b
+                WHERE b.id = %(business_id)s AND b.deleted_at IS NULL)
  ORDER BY updated_at ASC, id ASC
  LIMIT %(limit)s

@@ -1,0 +1,92 @@
+"""Redis limit storage that answers a request's window stats from its own acquire.
+
+flask-limiter asks the storage twice per request: once to take a slot in the moving
+window (before the view) and once for the window's count and start, which the
+X-RateLimit-* headers need (after it). Stock limits runs a Lua script for each: two
+round trips. Here one script takes the slot and reads the window in the same step;
+the stats are kept for this thread and handed out, once, to the next stats request
+for the same key and limit. Anything else asks Redis as before.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from limits.storage import RedisStorage
+
+SCHEME_PREFIX = "agentapi+"
+
+# limits' acquire_moving_window.lua and moving_window.lua, one after the other.
+ACQUIRE_AND_READ_WINDOW = """
+local timestamp = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local expiry = tonumber(ARGV[3])
+local amount = tonumber(ARGV[4])
+local acquired = 0
+if amount <= limit then
+    local entry = redis.call('lindex', KEYS[1], limit - amount)
+    if not (entry and tonumber(entry) >= timestamp - expiry) then
+        for i = 1, amount do
+            redis.call('lpush', KEYS[1], timestamp)
+        end
+        redis.call('ltrim', KEYS[1], 0, limit - 1)
+        redis.call('expire', KEYS[1], expiry)
+        acquired = 1
+    end
+end
+local target = timestamp - expiry
+local low, high, index = 0, limit - 1, nil
+while low <= high do
+    local mid = math.floor((low + high) / 2)
+    local val = tonumber(redis.call('lindex', KEYS[1], mid))
+    if val and val >= target then
+        index = mid
+        low = mid + 1
+    else
+        high = mid - 1
+    end
+end
+if index then
+    return {acquired, tostring(redis.call('lindex', KEYS[1], index)), index + 1}
+end
+return {acquired, tostring(timestamp), 0}
+"""
+
+
+class OneTripRedisStorage(RedisStorage):
+    """RedisStorage whose moving-window acquire also returns the window, for the headers."""
+
+    STORAGE_SCHEME = [SCHEME_PREFIX + s for s in ("redis", "rediss", "redis+unix")]
+
+    def __init__(self, uri: str, **options) -> None:  # noqa: ANN003
+        super().__init__(uri.removeprefix(SCHEME_PREFIX), **options)
+        self._last = threading.local()
+
+    def initialize_storage(self, uri: str) -> None:
+        """Register limits' scripts, and ours."""
+        super().initialize_storage(uri)
+        self.lua_acquire_and_read = self.get_connection().register_script(ACQUIRE_AND_READ_WINDOW)
+
+    def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        """Take amount slots if there is room; remember the window as it then stands."""
+        self._last.window = None
+        acquired, oldest, count = self.lua_acquire_and_read(
+            [self.prefixed_key(key)], [time.time(), limit, expiry, amount]
+        )
+        self._last.window = ((key, limit, expiry), (float(oldest), int(count)))
+        return bool(acquired)
+
+    def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
+        """The window just read by this thread's acquire of the same limit, else Redis's."""
+        last = getattr(self._last, "window", None)
+        self._last.window = None
+        if last is not None and last[0] == (key, limit, expiry):
+            return last[1]
+        return super().get_moving_window(key, limit, expiry)
+
+
+def storage_uri(uri: str) -> str:
+    """The limits URI that selects this storage for a redis:// setting."""
+    scheme = uri.split("://", 1)[0]
+    return SCHEME_PREFIX + uri if scheme in ("redis", "rediss", "redis+unix") else uri

@@ -1,0 +1,81 @@
+"""Redis limit storage: one round trip per request, the same headers and 429s as before."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from .factories import bearer
+
+URL = "/api/agent/v1/businesses"
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory) -> Iterator[str]:
+    """A private redis-server on a free loopback port."""
+    server = shutil.which("redis-server")
+    assert server, "redis-server is needed (apt-get install redis-server)"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    workdir = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(workdir), "--logfile", str(workdir / "redis.log")],
+    )  # fmt: skip
+    client = redis.Redis(port=port)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def script_calls(url: str) -> int:
+    """How many Lua script calls the server has run."""
+    stats = redis.Redis.from_url(url).info("commandstats")
+    return sum(v["calls"] for k, v in stats.items() if k in ("cmdstat_evalsha", "cmdstat_eval"))
+
+
+def test_each_counted_request_costs_one_round_trip_to_redis(make_app, factory, redis_url):
+    app = make_app(RATELIMIT_STORAGE_URI=redis_url, RATE_LIMIT="1000 per minute")
+    client, token = app.test_client(), factory.key()
+    client.get(URL, headers=bearer(token))
+    before = script_calls(redis_url)
+    for _ in range(5):
+        assert client.get(URL, headers=bearer(token)).status_code == 200
+    assert script_calls(redis_url) - before == 5
+
+
+def test_remaining_counts_down_then_429_with_retry_after(make_app, factory, redis_url):
+    app = make_app(RATELIMIT_STORAGE_URI=redis_url, RATE_LIMIT="3 per minute")
+    client, token = app.test_client(), factory.key()
+    answers = [client.get(URL, headers=bearer(token)) for _ in range(4)]
+    assert [r.status_code for r in answers] == [200, 200, 200, 429]
+    assert [r.headers["X-RateLimit-Remaining"] for r in answers] == ["2", "1", "0", "0"]
+    assert all(r.headers["X-RateLimit-Limit"] == "3" for r in answers)
+    resets = {int(r.headers["X-RateLimit-Reset"]) for r in answers}
+    assert len(resets) == 1 and time.time() < resets.pop() <= time.time() + 61
+    assert 1 <= int(answers[3].headers["Retry-After"]) <= 61
+    assert "Retry-After" not in answers[0].headers
+
+
+def test_window_is_shared_between_apps_on_one_redis(make_app, factory, redis_url):
+    first = make_app(RATELIMIT_STORAGE_URI=redis_url, RATE_LIMIT="2 per minute").test_client()
+    second = make_app(RATELIMIT_STORAGE_URI=redis_url, RATE_LIMIT="2 per minute").test_client()
+    token = factory.key()
+    assert first.get(URL, headers=bearer(token)).status_code == 200
+    assert second.get(URL, headers=bearer(token)).headers["X-RateLimit-Remaining"] == "0"
+    assert first.get(URL, headers=bearer(token)).status_code == 429

@@ -121,9 +121,10 @@ def _remember(prefix: str) -> None:
 def authenticate() -> None:
     """before_request: put the key on g, or answer 401 (or 429 after many failures).
 
-    A client address over the failure limit gets its 429 before any key-table lookup,
-    unless the token's prefix authenticated here before: valid keys are never held up
-    by failures from their address, and guessed tokens cost the database nothing.
+    A client address over the failure limit gets 429 for every token that fails, and
+    its tokens reach the key table at most BLOCKED_LOOKUP_LIMIT times (prefixes that
+    authenticated here before always do): a valid key from that address still works,
+    and guessed tokens cannot flood the key table.
     """
     if request.routing_exception is None and _is_public():
         return
@@ -139,7 +140,11 @@ def authenticate() -> None:
         return
     if not token:
         raise _unauthorized()
-    if not _known_prefix(token):
+    if (
+        not _known_prefix(token)
+        and ratelimit.auth_failures_exceeded()
+        and not ratelimit.allow_lookup_while_blocked()
+    ):
         ratelimit.check_auth_failures()
     try:
         key = _lookup(token)

@@ -50,6 +50,7 @@ def init_app(app: Flask) -> Limiter:
     )
     app.extensions["agentapi.limiter"] = limiter
     app.extensions["agentapi.auth_failure_limit"] = parse(settings["AUTH_FAILURE_LIMIT"])
+    app.extensions["agentapi.blocked_lookup_limit"] = parse(BLOCKED_LOOKUP_LIMIT)
     return limiter
 
 
@@ -72,6 +73,10 @@ def add_headers(response: Response) -> Response:
     return response
 
 
+# Lookups an address over its failure limit still gets (see allow_lookup_while_blocked).
+BLOCKED_LOOKUP_LIMIT = "10 per second"
+
+
 def _failure_bucket() -> tuple[str, str]:
     return ("agentapi-auth-failure", request.remote_addr or "unknown")
 
@@ -81,6 +86,17 @@ def auth_failures_exceeded() -> bool:
     limiter = current_app.extensions["agentapi.limiter"]
     item = current_app.extensions["agentapi.auth_failure_limit"]
     return not limiter.limiter.test(item, *_failure_bucket())
+
+
+def allow_lookup_while_blocked() -> bool:
+    """Whether an address over its failure limit may still have one token looked up.
+
+    A trickle, not a flood: enough that a valid key from a blocked address still gets
+    through, too little for guessed tokens to load the key table.
+    """
+    limiter = current_app.extensions["agentapi.limiter"]
+    item = current_app.extensions["agentapi.blocked_lookup_limit"]
+    return limiter.limiter.hit(item, "agentapi-blocked-lookup", request.remote_addr or "unknown")
 
 
 def check_auth_failures() -> None:

@@ -149,34 +149,29 @@ def init_app(app: Flask) -> None:
         """Flask's and werkzeug's own errors (404, 405, 400 on bad requests...)."""
         return problem_response(_from_http_exception(exc))
 
-    @app.errorhandler(DatabaseUnavailable)
-    @app.errorhandler(StatementTimeout)
-    def handle_database_down(exc: Exception) -> Response:
-        """Database unreachable or too slow: retryable, and said so."""
-        log.error("database error: %s", type(exc).__name__, exc_info=exc)
+    def unavailable(exc: Exception, what: str) -> Response:
+        """A dependency is unreachable or too slow: logged, answered 503 with Retry-After."""
+        log.error("%s error: %s", what, type(exc).__name__, exc_info=exc)
         g.error_type = type(exc).__name__
         return problem_response(
             ApiError(
                 503,
                 "service_unavailable",
-                "The database is not answering; retry shortly.",
+                f"The {what} is not answering; retry shortly.",
                 headers={"Retry-After": DB_RETRY_AFTER},
             )
         )
 
+    @app.errorhandler(DatabaseUnavailable)
+    @app.errorhandler(StatementTimeout)
+    def handle_database_down(exc: Exception) -> Response:
+        """Database unreachable or too slow: retryable, and said so."""
+        return unavailable(exc, "database")
+
     @app.errorhandler(StorageError)
     def handle_limit_storage_down(exc: Exception) -> Response:
         """Rate-limit storage unreachable: fail closed, never uncounted."""
-        log.error("rate limit storage error: %s", type(exc).__name__, exc_info=exc)
-        g.error_type = type(exc).__name__
-        return problem_response(
-            ApiError(
-                503,
-                "service_unavailable",
-                "The rate limit store is not answering; retry shortly.",
-                headers={"Retry-After": DB_RETRY_AFTER},
-            )
-        )
+        return unavailable(exc, "rate limit store")
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception) -> Response:

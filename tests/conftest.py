@@ -108,6 +108,18 @@ def factory(database_url: str) -> Factory:
     return Factory(Database(target, load_queries()))
 
 
+@pytest.fixture
+def business(factory) -> dict:
+    """A live business."""
+    return factory.business()
+
+
+@pytest.fixture
+def token(factory) -> str:
+    """A key with every scope, readable for every business."""
+    return factory.key()
+
+
 def sql(conn, statement: str, *params):
     """Run one statement on the test database; rows as dicts."""
     with conn.cursor() as cursor:

@@ -22,16 +22,6 @@ REALM = 'Bearer realm="agentapi"'
 INVALID = 'Bearer realm="agentapi", error="invalid_token"'
 
 
-@pytest.fixture
-def business(factory):
-    return factory.business()
-
-
-@pytest.fixture
-def token(factory):
-    return factory.key()
-
-
 def get_businesses(client, headers=None, **params):
     return client.get(url("/businesses"), query_string=params, headers=headers or {})
 

@@ -10,11 +10,6 @@ from .helpers import BUSINESS_ROUTES, ROUTES, assert_problem, url
 ALL_PATHS = [path for path, _ in ROUTES.values()]
 
 
-@pytest.fixture
-def token(factory):
-    return factory.key()
-
-
 def test_unauthorized(client):
     assert_problem(client.get(url("/invoices")), 401, "unauthorized")
 

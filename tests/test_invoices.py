@@ -13,16 +13,6 @@ from .factories import bearer
 URL = "/api/agent/v1/invoices"
 
 
-@pytest.fixture
-def business(factory):
-    return factory.business()
-
-
-@pytest.fixture
-def token(factory):
-    return factory.key()
-
-
 def get(client, token, **params):
     return client.get(URL, query_string=params, headers=bearer(token))
 

@@ -15,11 +15,6 @@ from .helpers import assert_problem, url
 WINDOW = {"from": "2026-07-01", "to": "2026-07-31"}
 
 
-@pytest.fixture
-def token(factory):
-    return factory.key()
-
-
 def walk(client, token, path, limit, **params):
     """Every page of a list; returns the ids in order and the number of pages."""
     seen, cursor, pages = [], None, 0

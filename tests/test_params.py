@@ -91,16 +91,6 @@ CASES = [
 ]
 
 
-@pytest.fixture
-def token(factory):
-    return factory.key()
-
-
-@pytest.fixture
-def business(factory):
-    return factory.business()
-
-
 def request(client, token, business, path, params):
     query = [(k, business["id"] if v == "@" else v) for k, v in params]
     return client.get(url(path), query_string=query, headers=bearer(token))

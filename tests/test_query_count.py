@@ -16,11 +16,6 @@ PREFIX = "/api/agent/v1"
 LIMITS = (1, 7, 200)
 
 
-@pytest.fixture
-def token(factory):
-    return factory.key()
-
-
 def statements(app, client, token: str, path: str, **params) -> int:
     """How many statements one request ran; it must have succeeded."""
     database = app.extensions["agentapi.db"]

@@ -15,11 +15,6 @@ URL = url("/services")
 
 
 @pytest.fixture
-def business(factory):
-    return factory.business()
-
-
-@pytest.fixture
 def token(factory):
     return factory.key(scopes=["services:read"])
 

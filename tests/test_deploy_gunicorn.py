@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -115,3 +118,23 @@ def test_hup_replaces_workers_without_dropping_service(direct):
     direct.process.send_signal(signal.SIGHUP)
     wait_until(lambda: worker_pids(direct) and not (worker_pids(direct) & before), 20, "reload")
     assert request(direct.target, f"{URL}/health").status == 200
+
+
+def test_plain_gunicorn_in_the_repository_uses_the_shipped_settings():
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--print-config", "wsgi:app"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "AGENTAPI_RATELIMIT_STORAGE_URI": "memory://"},
+    )
+    assert result.returncode == 0, result.stderr[-500:]
+    settings = dict(
+        (name.strip(), value.strip())
+        for name, _, value in (line.partition("=") for line in result.stdout.splitlines())
+    )
+    # gunicorn's own default is 4094, answered with its HTML 414 page.
+    assert settings["limit_request_line"] == "0"
+    assert settings["worker_class"] == "gthread"

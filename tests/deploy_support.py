@@ -29,6 +29,23 @@ URL = "/api/agent/v1"
 TENANT = "01HTENANT0000000000000000"
 
 
+# The refusals a proxy must pass through unchanged: case -> expected status.
+ERROR_CASES = [("no_token", 401), ("bad_token", 401), ("scope", 403), ("unknown_business", 404)]
+
+
+def error_case(factory, case: str) -> tuple[str | None, str]:
+    """The token and business_id that make /invoices answer one of ERROR_CASES."""
+    factory.business(id=TENANT)
+    token = {
+        "no_token": lambda: None,
+        "bad_token": lambda: "vb_abcdefgh_" + "x" * 32,
+        "scope": lambda: factory.key(scopes=["services:read"]),
+        "unknown_business": factory.key,
+    }[case]()
+    business = "01HNOSUCHBUSINESS00000000" if case == "unknown_business" else TENANT
+    return token, business
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:

@@ -20,7 +20,7 @@ from agentapi.config import parse_database_url
 from agentapi.db import Database
 from agentapi.sqlfiles import load_queries, read_script
 
-from .live_server import free_port
+from .deploy_support import free_port
 
 INSTALL_DB = shutil.which("mariadb-install-db") or "/usr/bin/mariadb-install-db"
 SERVER = shutil.which("mariadbd") or "/usr/sbin/mariadbd"

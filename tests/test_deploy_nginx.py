@@ -10,11 +10,13 @@ import uuid
 import pytest
 
 from .deploy_support import (
+    ERROR_CASES,
     NGINX,
     TENANT,
     URL,
     Tap,
     app_log_line,
+    error_case,
     raw_request,
     request,
     start_gunicorn,
@@ -90,17 +92,10 @@ def test_readme_curl_example_returns_invoices(stack, factory):
 
 @pytest.mark.parametrize(
     ("case", "status"),
-    [("no_token", 401), ("bad_token", 401), ("scope", 403), ("unknown_business", 404)],
+    ERROR_CASES,
 )
 def test_error_bodies_and_headers_arrive_intact(stack, factory, case, status):
-    factory.business(id=TENANT)
-    token = {
-        "no_token": None,
-        "bad_token": "vb_abcdefgh_" + "x" * 32,
-        "scope": factory.key(scopes=["services:read"]),
-        "unknown_business": factory.key(),
-    }[case]
-    business = "01HNOSUCHBUSINESS00000000" if case == "unknown_business" else TENANT
+    token, business = error_case(factory, case)
     request_id = rid()
     source = {"no_token": "127.0.0.11", "bad_token": "127.0.0.12"}.get(case, "127.0.0.1")
     reply = get(

@@ -10,12 +10,14 @@ import uuid
 import pytest
 
 from .deploy_support import (
+    ERROR_CASES,
     PHP,
     ROOT,
     TENANT,
     URL,
     Tap,
     app_log_line,
+    error_case,
     free_port,
     request,
     start_gunicorn,
@@ -91,17 +93,10 @@ def test_lists_invoices_through_the_proxy(stack, factory):
 
 @pytest.mark.parametrize(
     ("case", "status"),
-    [("no_token", 401), ("bad_token", 401), ("scope", 403), ("unknown_business", 404)],
+    ERROR_CASES,
 )
 def test_errors_pass_through_unchanged(stack, factory, case, status):
-    factory.business(id=TENANT)
-    token = {
-        "no_token": None,
-        "bad_token": "vb_abcdefgh_" + "x" * 32,
-        "scope": factory.key(scopes=["services:read"]),
-        "unknown_business": factory.key(),
-    }[case]
-    business = "01HNOSUCHBUSINESS00000000" if case == "unknown_business" else TENANT
+    token, business = error_case(factory, case)
     request_id = rid()
     reply = get(
         stack, f"{URL}/invoices?business_id={business}", token, **{"X-Request-ID": request_id}

@@ -56,7 +56,8 @@ bench: install
 lock:
 	rm -rf /tmp/agentapi-lock && $(PYTHON) -m venv /tmp/agentapi-lock
 	/tmp/agentapi-lock/bin/pip install --quiet -e '.[test]'
-	/tmp/agentapi-lock/bin/pip freeze --exclude-editable > requirements.lock
+	{ echo '# Exact versions for every install (make install); regenerate with `make lock`.'; \
+	  /tmp/agentapi-lock/bin/pip freeze --exclude-editable; } > requirements.lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -10,14 +10,21 @@ Environment (the systemd unit's EnvironmentFile, or the shell):
 The checks in on_starting run on the final settings, command-line flags included.
 """
 
+import contextlib
 import json
+import logging
 import os
+import socket
 import sys
+import time
 import uuid
 
+import gunicorn.http.parser
 import gunicorn.util
 from gunicorn.glogging import Logger
+from gunicorn.http.message import Request
 
+from agentapi.headers import MAX_HEADER_FIELD_BYTES, MAX_HEADER_FIELDS, MAX_TARGET_BYTES
 from agentapi.logs import redact
 
 
@@ -61,29 +68,105 @@ keepalive = 5
 # a user and not writable for the service user. Reload with HUP (systemctl reload).
 control_socket_disable = True
 
-# gunicorn answers requests over its limits itself, with an HTML 400/414/431 page.
-# Lift them, so that every request reaches the app, which enforces its own caps
-# (agentapi/headers.py) and answers them as problem+json. nginx or Apache in front
-# cap requests long before these sizes.
-limit_request_line = 0  # unlimited
-limit_request_fields = 32768  # gunicorn's maximum
-limit_request_field_size = 1024 * 1024
+# Request limits. The app enforces the contract's caps (agentapi/headers.py: a 16 KB
+# URL, 100 header fields, 8 KB each) and names the parameter in its problem+json; a
+# bound here sits a little above each cap, so that the app answers up to its cap and
+# beyond, and gunicorn refuses only what is far over it, early and cheaply (its
+# parser copies the whole buffer per read: cost grows with the square of the size).
+# write_problem below answers those refusals in the same format.
+limit_request_line = MAX_TARGET_BYTES + 1024
+limit_request_fields = MAX_HEADER_FIELDS + 20
+limit_request_field_size = 2 * MAX_HEADER_FIELD_BYTES
+# All header lines together: the contract's 100 fields of 8 KB, plus room.
+HEAD_BYTES = MAX_HEADER_FIELDS * MAX_HEADER_FIELD_BYTES + 64 * 1024
+# Seconds a client has to send a request's line and headers, from its first read.
+# Without it, a client that sends one byte and stops holds a thread (gthread) or a
+# whole worker (sync) until it disconnects; behind nginx the head arrives at once.
+REQUEST_HEAD_TIMEOUT = 3.0
+
+
+class BoundedRequest(Request):
+    """gunicorn's request parser, with the URL limit above and a deadline for the head."""
+
+    def parse(self, unreader):
+        """Parse the head within REQUEST_HEAD_TIMEOUT and HEAD_BYTES."""
+        # gunicorn caps limit_request_line at 8190 bytes, below the contract's 16 KB.
+        self.limit_request_line = limit_request_line
+        self.max_buffer_headers = min(self.max_buffer_headers, HEAD_BYTES)
+        self._deadline = time.monotonic() + REQUEST_HEAD_TIMEOUT
+        sock = getattr(unreader, "sock", None)
+        prior = sock.gettimeout() if sock is not None else None
+        try:
+            return super().parse(unreader)
+        finally:
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.settimeout(prior)
+
+    def read_into(self, unreader, buf, stop=False):
+        """One read, given only the time left to the head's deadline."""
+        sock = getattr(unreader, "sock", None)
+        remaining = self._deadline - time.monotonic()
+        try:
+            if sock is not None:
+                if remaining <= 0:
+                    raise TimeoutError
+                sock.settimeout(remaining)
+            super().read_into(unreader, buf, stop)
+        except TimeoutError:
+            self._time_out(sock, bool(buf))
+
+    def _time_out(self, sock, started: bool) -> None:
+        """Close a connection whose head did not arrive in time: a 408 if it had begun."""
+        if sock is None:
+            raise StopIteration("request head not received in time")
+        if started:
+            logging.getLogger("gunicorn.error").warning(
+                "Closing a request from %s: its head did not arrive within %s s",
+                self.peer_addr[0] if isinstance(self.peer_addr, tuple) else "unix socket",
+                REQUEST_HEAD_TIMEOUT,
+            )
+            with contextlib.suppress(OSError):
+                write_problem(sock, 408, "Request Timeout", "")
+        # Shut both ways now: gunicorn's graceful close would otherwise wait up to 2 s
+        # more for this client to hang up (on the gthread worker's main loop, even).
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+        # The worker treats StopIteration as "close this connection", quietly.
+        raise StopIteration("request head not received in time")
+
+
+# Every worker class (sync, gthread) builds its requests through this parser class.
+gunicorn.http.parser.RequestParser.mesg_class = BoundedRequest
+
+_PROBLEM_PARAMETERS = {
+    414: ("query", f"the URL is longer than {MAX_TARGET_BYTES} bytes"),
+    431: (
+        "headers",
+        f"more than {MAX_HEADER_FIELDS} header fields, or one longer than "
+        f"{MAX_HEADER_FIELD_BYTES} bytes",
+    ),
+    408: ("request", f"the request was not sent within {REQUEST_HEAD_TIMEOUT:g} s"),
+}
 
 
 def write_problem(sock, status_int, reason, mesg):
     """gunicorn's answer to a request it cannot parse, as problem+json instead of HTML."""
     request_id = uuid.uuid4().hex
     code = "invalid_parameter" if status_int < 500 else "internal_error"
+    parameter, message = _PROBLEM_PARAMETERS.get(
+        status_int, ("request", f"{reason.lower()}; the request could not be read")
+    )
     body = {
         "type": f"urn:invoicescript:agentapi:problem:{code}",
         "title": reason,
         "status": status_int,
-        "detail": f"request: {reason.lower()}; the request could not be read.",
+        "detail": f"{parameter}: {message}." if code == "invalid_parameter" else reason,
         "code": code,
         "request_id": request_id,
     }
     if code == "invalid_parameter":
-        body["errors"] = [{"parameter": "request", "message": reason.lower()}]
+        body["errors"] = [{"parameter": parameter, "message": message}]
     data = json.dumps(body, separators=(",", ":")).encode()
     head = (
         f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"

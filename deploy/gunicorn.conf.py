@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import socket
 import sys
 import time
@@ -198,14 +199,31 @@ access_log_format = (
 )
 
 
+# Control characters (a path's %0d%0a decodes to CR LF), DEL, C1 and the Unicode line
+# separators, and the backslash itself, so that an escaped line reads unambiguously.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\\]")
+
+
+def _escape_char(match: re.Match) -> str:
+    """One unprintable character as \\xNN (or \\uNNNN), a backslash as two."""
+    char = match.group()
+    if char == "\\":
+        return "\\\\"
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def loggable(text: str) -> str:
+    """Text bound for a log line: token secrets cut, unprintable characters escaped."""
+    return _UNPRINTABLE.sub(_escape_char, redact(text))
+
+
 class AccessLogger(Logger):
-    """gunicorn's logger, cutting any token secret from the path it logs."""
+    """gunicorn's logger: one line per request whatever the request carried, no token."""
 
     def atoms(self, resp, req, environ, request_time):
-        """The format's atoms, with the path redacted."""
+        """The format's atoms, every string one made loggable (the path, headers...)."""
         atoms = super().atoms(resp, req, environ, request_time)
-        atoms["U"] = redact(atoms.get("U") or "")
-        return atoms
+        return {k: loggable(v) if isinstance(v, str) else v for k, v in atoms.items()}
 
 
 logger_class = AccessLogger

@@ -227,12 +227,13 @@ def nginx_site(upstream: str, port: int, tmp: Path) -> str:
         "server unix:/run/agentapi/agentapi.sock": f"server {upstream}",
         "listen 80;": f"listen 127.0.0.1:{port};",
         "listen [::]:80;": "",
-        "/var/log/nginx/agentapi.access.log": str(tmp / "agentapi.access.log"),
     }
     for old, new in replacements.items():
         assert text.count(old) == 1, f"deploy/nginx/agentapi.conf no longer has {old!r}"
         text = text.replace(old, new)
-    return text
+    access_log = "/var/log/nginx/agentapi.access.log"
+    assert access_log in text, f"deploy/nginx/agentapi.conf no longer logs to {access_log}"
+    return text.replace(access_log, str(tmp / "agentapi.access.log"))
 
 
 def start_nginx(tmp: Path, upstream: str) -> Server:

@@ -1,0 +1,124 @@
+"""What reaches gunicorn's and nginx's logs: one line per request, no token, no forgery."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+
+from .deploy_support import (
+    NGINX,
+    URL,
+    free_port,
+    raw_request,
+    request,
+    start_gunicorn,
+    start_nginx,
+    wait_until,
+)
+
+assert NGINX, "nginx is not installed: .ci/run installs it"
+
+TOKEN = "vb_abcdefgh_" + "S3cr3tS3cr3tS3cr3tS3cr3tS3cr3t12"
+SECRET = TOKEN[12:]
+# A whole forged gunicorn access line, after an encoded CR LF in the path.
+FORGED = "request_id=forged%20key=-%20client=203.0.113.66%20%22GET%20/x%22%20status=200"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, database_url):
+    """gunicorn on TCP (reached directly, and by nginx as its one trusted proxy)."""
+    tmp = tmp_path_factory.mktemp("logs")
+    gunicorn = start_gunicorn(tmp, database_url, BIND=f"127.0.0.1:{free_port()}")
+    nginx = start_nginx(tmp / "nginx", f"127.0.0.1:{gunicorn.target}")
+    yield gunicorn, nginx, tmp / "nginx"
+    nginx.stop()
+    gunicorn.stop()
+
+
+def gunicorn_lines(stack, request_id: str) -> list[str]:
+    """gunicorn's access lines (not the app's JSON lines) that carry this request id."""
+    gunicorn = stack[0]
+
+    def lines():
+        text = gunicorn.log_text()
+        return [x for x in text.splitlines() if f"request_id={request_id} " in x]
+
+    wait_until(lines, 5, "gunicorn's access line", gunicorn.log)
+    return lines()
+
+
+def nginx_logs(stack) -> str:
+    """Everything nginx has logged: its access logs and its error log."""
+    folder: Path = stack[2]
+    return "".join(p.read_text(errors="replace") for p in folder.glob("*.log"))
+
+
+@pytest.mark.parametrize("through", ["gunicorn", "nginx"])
+def test_an_encoded_newline_in_the_path_cannot_forge_a_gunicorn_log_line(stack, through):
+    gunicorn, nginx, _ = stack
+    request_id = uuid.uuid4().hex
+    head = f"GET {URL}/health%0d%0a{FORGED}%0a HTTP/1.1\r\nX-Request-ID: {request_id}"
+    target = gunicorn.target if through == "gunicorn" else nginx.target
+    assert raw_request(target, head.encode()).status == 404
+    (line,) = gunicorn_lines(stack, request_id)
+    assert "/health\\x0d\\x0arequest_id=forged key=- client=203.0.113.66" in line
+    assert not [x for x in gunicorn.log_text().splitlines() if x.startswith("request_id=forged")]
+
+
+def test_an_encoded_newline_in_the_path_cannot_forge_a_nginx_log_line(stack):
+    request_id = uuid.uuid4().hex
+    head = f"GET {URL}/health%0d%0aFORGED-LINE HTTP/1.1\r\nX-Request-ID: {request_id}"
+    assert raw_request(stack[1].target, head.encode()).status == 404
+    wait_until(lambda: request_id in nginx_logs(stack), 5, "nginx's access line")
+    (line,) = [x for x in nginx_logs(stack).splitlines() if request_id in x]
+    assert "/health\\x0D\\x0AFORGED-LINE" in line
+    assert not [x for x in nginx_logs(stack).splitlines() if x.startswith("FORGED-LINE")]
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        (f"{URL}/invoices/{TOKEN}", {}),
+        (f"{URL}/a/{TOKEN}/b/{TOKEN[:-1]}x", {}),
+        (f"{URL}/invoices?business_id={TOKEN}", {}),
+        (f"{URL}/health", {"X-Request-ID": TOKEN}),
+        (f"{URL}/invoices?business_id={'A' * 20000}&t={TOKEN}", {}),
+    ],
+    ids=["path", "two_in_path", "query", "request_id", "refused_by_nginx"],
+)
+def test_no_token_reaches_nginx_logs(stack, path, headers):
+    lines = nginx_logs(stack).count("\n")
+    request(stack[1].target, path, headers)
+    wait_until(lambda: nginx_logs(stack).count("\n") > lines, 5, "nginx's access line")
+    logs = nginx_logs(stack)
+    assert SECRET not in logs
+    assert not re.search(r"vb_[a-z0-9]{8}_[A-Za-z0-9]{5}", logs)
+
+
+def test_a_16_kb_url_passes_nginx_and_longer_is_a_414_that_says_16384(stack):
+    path = f"{URL}/invoices?business_id="
+    reply = request(stack[1].target, path + "A" * (16384 - len(path)))
+    assert reply.status == 401  # the service's answer: the URL itself was accepted
+    reply = request(stack[1].target, path + "A" * 17000)
+    assert reply.status == 414
+    assert reply.headers["Content-Type"] == "application/problem+json"
+    assert reply.json()["errors"][0]["message"] == "the URL is longer than 16384 bytes"
+
+
+def test_nginx_limits_requests_per_address_with_a_json_429(stack):
+    statuses = [
+        request(stack[1].target, f"{URL}/schema", source="127.0.0.77", method="HEAD").status
+        for _ in range(150)
+    ]
+    assert 429 in statuses
+    assert statuses[:50] == [200] * 50  # the burst
+    reply = request(stack[1].target, f"{URL}/health", source="127.0.0.77")
+    assert reply.status == 429
+    assert reply.headers["Content-Type"] == "application/problem+json"
+    assert reply.headers["Retry-After"] == "1"
+    assert reply.json()["code"] == "rate_limited"
+    # Another address is not affected.
+    assert request(stack[1].target, f"{URL}/health", source="127.0.0.78").status == 200

@@ -62,8 +62,29 @@ function agent_proxy_header(array $server, string $name): ?string
     return is_string($value) && $value !== '' ? $value : null;
 }
 
+/**
+ * Why the request path may not be forwarded as it is, or null when it may.
+ *
+ * curl (and the service's router) would resolve dot segments and decode encoded
+ * slashes, so "/api/agent/../../secret" would leave the prefix after the check below:
+ * such paths are refused, raw or percent-encoded, whatever their case.
+ */
+function agent_proxy_path_problem(string $path): ?string
+{
+    if (strpos($path, '\\') !== false || preg_match('/%(2e|2f|5c|00)/i', $path)) {
+        return 'the path may not contain encoded dots or slashes, backslashes or NUL';
+    }
+    foreach (explode('/', $path) as $segment) {
+        if ($segment === '.' || $segment === '..') {
+            return 'the path may not contain "." or ".." segments';
+        }
+    }
+    return null;
+}
+
 /** Answer a problem+json error of the proxy's own. */
-function agent_proxy_problem(int $status, string $title, string $detail, ?string $requestId): void
+function agent_proxy_problem(int $status, string $title, string $detail, ?string $requestId,
+                             ?array $errors = null): void
 {
     $requestId = $requestId ?? bin2hex(random_bytes(16));
     http_response_code($status);
@@ -73,15 +94,19 @@ function agent_proxy_problem(int $status, string $title, string $detail, ?string
     if ($status >= 500) {
         header('Retry-After: 5');
     }
-    $code = $status === 404 ? 'not_found' : 'service_unavailable';
-    echo json_encode([
+    $code = [400 => 'invalid_parameter', 404 => 'not_found'][$status] ?? 'service_unavailable';
+    $problem = [
         'type' => 'urn:invoicescript:agentapi:problem:' . $code,
         'title' => $title,
         'status' => $status,
         'detail' => $detail,
         'code' => $code,
         'request_id' => $requestId,
-    ], JSON_UNESCAPED_SLASHES);
+    ];
+    if ($errors !== null) {
+        $problem['errors'] = $errors;
+    }
+    echo json_encode($problem, JSON_UNESCAPED_SLASHES);
 }
 
 /** Forward the current request to the service and relay its answer. */
@@ -93,7 +118,14 @@ function agent_proxy_main(array $server): void
     if (!preg_match('/^[A-Za-z0-9._-]{1,128}$/', (string) $requestId)) {
         $requestId = bin2hex(random_bytes(16));  // the service would replace it anyway
     }
-    if (strncmp($uri, AGENT_PROXY_PREFIX, strlen(AGENT_PROXY_PREFIX)) !== 0) {
+    $path = explode('?', $uri, 2)[0];
+    $refusal = agent_proxy_path_problem($path);
+    if ($refusal !== null) {
+        agent_proxy_problem(400, 'Invalid parameter', 'path: ' . $refusal . '.', $requestId,
+            [['parameter' => 'path', 'message' => $refusal]]);
+        return;
+    }
+    if (strncmp($path, AGENT_PROXY_PREFIX, strlen(AGENT_PROXY_PREFIX)) !== 0) {
         agent_proxy_problem(404, 'Not found', 'No route matches this path.', $requestId);
         return;
     }
@@ -136,6 +168,8 @@ function agent_proxy_main(array $server): void
         CURLOPT_HTTPHEADER => $headers,
         CURLOPT_RETURNTRANSFER => true,
         CURLOPT_FOLLOWLOCATION => false,
+        // The path was checked above as it is sent: curl must not rewrite it.
+        CURLOPT_PATH_AS_IS => true,
         CURLOPT_CONNECTTIMEOUT_MS => (int) (AGENT_PROXY_CONNECT_TIMEOUT * 1000),
         CURLOPT_TIMEOUT_MS => (int) (AGENT_PROXY_TIMEOUT * 1000),
         CURLOPT_HEADERFUNCTION => function ($curl, string $line) use (&$relayed): int {
@@ -152,7 +186,9 @@ function agent_proxy_main(array $server): void
     $body = curl_exec($curl);
     $errno = curl_errno($curl);
     $status = (int) curl_getinfo($curl, CURLINFO_RESPONSE_CODE);
-    curl_close($curl);
+    if (PHP_VERSION_ID < 80000) {
+        curl_close($curl);  // a no-op since PHP 8.0, deprecated in 8.5
+    }
 
     if ($errno === CURLE_OPERATION_TIMEDOUT) {
         agent_proxy_problem(504, 'Gateway timeout',

@@ -64,6 +64,12 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 5
 
+# A unix socket gunicorn binds itself is srw-rw---- (gunicorn's default umask of 0
+# made it srwxrwxrwx: any local user could connect and, with AGENTAPI_TRUSTED_PROXIES,
+# name its own client address). Under systemd, agentapi.socket creates the socket
+# for the web server's group instead (deploy/systemd/agentapi.socket).
+umask = 0o117
+
 # No runtime control socket (gunicornc): it could add workers behind the memory://
 # check below, and its default path ($HOME/.gunicorn) is shared by every instance of
 # a user and not writable for the service user. Reload with HUP (systemctl reload).

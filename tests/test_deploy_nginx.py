@@ -246,3 +246,12 @@ def test_gunicorn_stopped_gives_json_503(tmp_path, database_url):
     finally:
         nginx.stop()
         gunicorn.stop()
+
+
+def test_a_body_over_1_kib_is_answered_as_problem_json(stack):
+    _, _, nginx = stack
+    head = b"GET /api/agent/v1/health HTTP/1.1\r\nContent-Length: 2048"
+    reply = raw_request(nginx.target, head)  # nginx refuses on the length alone
+    assert reply.status == 413
+    assert reply.header("Content-Type") == "application/problem+json"
+    assert json.loads(reply.body)["errors"][0]["parameter"] == "body"

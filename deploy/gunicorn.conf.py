@@ -98,7 +98,9 @@ class BoundedRequest(Request):
     def parse(self, unreader):
         """Parse the head within REQUEST_HEAD_TIMEOUT and HEAD_BYTES."""
         # gunicorn caps limit_request_line at 8190 bytes, below the contract's 16 KB.
-        self.limit_request_line = limit_request_line
+        if self.cfg.limit_request_line > 0:
+            self.limit_request_line = self.cfg.limit_request_line
+            self._fast_limit_request_line = self.cfg.limit_request_line
         self.max_buffer_headers = min(self.max_buffer_headers, HEAD_BYTES)
         self._deadline = time.monotonic() + REQUEST_HEAD_TIMEOUT
         sock = getattr(unreader, "sock", None)

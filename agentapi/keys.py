@@ -9,6 +9,7 @@ from typing import Any
 from .auth import SCOPES, hash_token
 from .db import Database
 from .ids import new_id, new_token
+from .params import parse_id
 
 
 class KeyManagementError(Exception):
@@ -31,6 +32,12 @@ def create_key(
     if not 1 <= len(name) <= 100:
         raise KeyManagementError("name must be 1 to 100 characters")
     for business_id in businesses:
+        # The API reads ids case-sensitively; the database collation does not, so a
+        # lowercase id would pass the lookup below and then never match a request.
+        try:
+            parse_id(business_id)
+        except ValueError as exc:
+            raise KeyManagementError(f"business id {business_id!r} {exc}") from None
         if database.run("get_business", {"business_id": business_id}) is None:
             raise KeyManagementError(f"no business {business_id}")
     now = datetime.now(UTC).replace(tzinfo=None)

@@ -51,6 +51,7 @@ def create_key(
             "prefix": prefix,
             "key_hash": hash_token(token),
             "scopes": " ".join(dict.fromkeys(scopes)),
+            "restricted": int(bool(businesses)),
             "created_at": now,
             "expires_at": now + timedelta(days=expires_in_days) if expires_in_days else None,
         },
@@ -80,7 +81,8 @@ def list_keys(database: Database) -> list[dict[str, Any]]:
             "prefix": row["prefix"],
             "name": row["name"],
             "scopes": row["scopes"],
-            "businesses": row["business_ids"] or "*",
+            # "none": restricted, and every business it was linked to is gone.
+            "businesses": row["business_ids"] or ("none" if row["restricted"] else "*"),
             "created": row["created_at"],
             "expires": row["expires_at"],
             "last_used": row["last_used_at"],

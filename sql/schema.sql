@@ -127,3 +127,13 @@ CREATE TABLE IF NOT EXISTS api_key_businesses (
   business_id CHAR(26) NOT NULL,
   PRIMARY KEY (api_key_id, business_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Secrets of this installation that no setting provides, made by `agentapi db init`
+-- (agentapi/dbinit.py): 'cursor' signs pagination cursors unless
+-- AGENTAPI_CURSOR_SECRET is set. Every host reading this database shares them.
+CREATE TABLE IF NOT EXISTS agentapi_secrets (
+  name VARCHAR(64) NOT NULL,
+  value CHAR(64) NOT NULL,
+  created_at DATETIME(6) NOT NULL,
+  PRIMARY KEY (name)
+) ENGINE=InnoDB DEFAULT CHARSET=ascii COLLATE=ascii_bin;

@@ -159,6 +159,19 @@ def test_two_gunicorn_hosts_on_one_database_share_the_cursor_secret(
         assert second["data"][0]["id"] == max(b["id"] for b in two_businesses)
 
 
+def test_the_stored_secret_is_read_once_per_process(app, client, token, two_businesses):
+    database = app.extensions["agentapi.db"]
+    # One page that needs no cursor first: the key's last_used_at write is then behind us.
+    assert client.get(url("/businesses"), headers=bearer(token)).status_code == 200
+    counts = []
+    for _ in range(3):
+        before = database.statements_run
+        cursor_of(client, token)
+        counts.append(database.statements_run - before)
+    # The first page also reads the secret; later ones run only the key and the page.
+    assert counts[0] == counts[2] + 1 and counts[1] == counts[2], counts
+
+
 @pytest.mark.usefixtures("without_stored_secret")
 def test_without_any_cursor_secret_cursor_use_is_503_and_the_log_says_what_to_do(
     client, token, two_businesses, caplog

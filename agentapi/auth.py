@@ -91,11 +91,15 @@ def _lookup(token: str) -> ApiKey:
     ):
         raise _invalid_token()
     businesses = row["business_ids"]
+    # Rows restrict a key even without the flag (keys linked before it existed); the
+    # flag keeps a key whose businesses are all gone reading nothing, not everything.
+    restricted = bool(businesses) or bool(row["restricted"])
+    readable = frozenset(businesses.split(",")) if businesses else frozenset()
     return ApiKey(
         id=row["id"],
         prefix=row["prefix"],
         scopes=frozenset(row["scopes"].split()),
-        business_ids=frozenset(businesses.split(",")) if businesses else None,
+        business_ids=readable if restricted else None,
         last_used_at=row["last_used_at"],
     )
 

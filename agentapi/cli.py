@@ -13,8 +13,8 @@ from flask.cli import FlaskGroup, with_appcontext
 from . import create_app, demo, keys
 from .config import ConfigError
 from .db import Database, DatabaseUnavailable
+from .dbinit import init_database
 from .openapi import build_spec, spec_yaml
-from .sqlfiles import read_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -115,11 +115,11 @@ def db_group() -> None:
 @click.option("--create-database", is_flag=True, help="Create the database first if missing.")
 @with_appcontext
 def db_init(create_database: bool) -> None:
-    """Create the tables this service reads (idempotent)."""
+    """Create the tables this service reads and update older ones (idempotent)."""
     database = _database()
     if create_database:
         _create_database(database)
-    database.run_script(read_script("schema.sql"))
+    init_database(database)
     click.echo(f"tables ready in {database.target.database}")
 
 

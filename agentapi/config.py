@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,7 +27,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "RATE_LIMIT": ("60 per minute", "accepted requests per key (moving window)"),
     "RATELIMIT_STORAGE_URI": ("memory://", "where limit counters live: memory:// or redis://"),
     "AUTH_FAILURE_LIMIT": ("30 per minute", "failed authentications per client address"),
-    "CURSOR_SECRET": ("", "signs pagination cursors; default derived from DATABASE_URL"),
+    "CURSOR_SECRET": (
+        "",
+        "signs pagination cursors (32+ random characters); unset: the random secret "
+        "`agentapi db init` keeps in the database",
+    ),
     "TRUSTED_PROXIES": ("0", "number of proxies in front whose X-Forwarded-* are trusted"),
     "LAST_USED_INTERVAL": ("60", "seconds between last_used_at writes per key and process"),
     "CORS_ORIGINS": ("", "space-separated origins allowed to read responses (none by default)"),
@@ -36,8 +39,50 @@ SETTINGS: dict[str, tuple[str, str]] = {
 }
 
 
+MIN_SECRET_LENGTH = 32
+# Words of the placeholders people ship or type ('CHANGE-ME', 'your-secret-here', ...),
+# compared on the value lowercased with everything but letters and digits removed.
+PLACEHOLDER_WORDS = (
+    "changeme",
+    "replaceme",
+    "placeholder",
+    "example",
+    "secret",
+    "password",
+    "default",
+    "yourkey",
+    "todo",
+)
+MIN_DISTINCT_CHARACTERS = 8
+HOW_TO_MAKE_ONE = "openssl rand -hex 32"
+
+
 class ConfigError(Exception):
     """A setting has a value the service cannot run with."""
+
+
+def weak_secret_reason(value: str) -> str | None:
+    """Why a signing secret is too weak to use, or None when it will do."""
+    if len(value) < MIN_SECRET_LENGTH:
+        return f"must be at least {MIN_SECRET_LENGTH} characters"
+    folded = re.sub(r"[^a-z0-9]", "", value.lower())
+    if any(word in folded for word in PLACEHOLDER_WORDS):
+        return "is a placeholder, not a secret"
+    if len(set(value)) < MIN_DISTINCT_CHARACTERS:
+        return "repeats too few characters to be random"
+    return None
+
+
+def _cursor_secret(raw: str) -> bytes | None:
+    # Never derived from another setting: anything a client could know or guess
+    # (the database URL) would let it mint cursors and test guesses offline.
+    if not raw:
+        return None
+    reason = weak_secret_reason(raw)
+    if reason:
+        # The value itself is never repeated: it may be a real, if weak, secret.
+        raise ConfigError(f"{ENV_PREFIX}CURSOR_SECRET {reason}; make one with: {HOW_TO_MAKE_ONE}")
+    return raw.encode()
 
 
 @dataclass(frozen=True)
@@ -143,10 +188,6 @@ def load_settings(environ: Mapping[str, str], overrides: Mapping[str, Any] | Non
 
     database = parse_database_url("DATABASE_URL", raw["DATABASE_URL"])
     write_url = raw["WRITE_DATABASE_URL"]
-    secret = (
-        raw["CURSOR_SECRET"]
-        or hashlib.sha256(b"agentapi-cursor:" + raw["DATABASE_URL"].encode()).hexdigest()
-    )
     return {
         "DATABASE": database,
         "WRITE_DATABASE": parse_database_url("WRITE_DATABASE_URL", write_url)
@@ -162,7 +203,7 @@ def load_settings(environ: Mapping[str, str], overrides: Mapping[str, Any] | Non
         "RATE_LIMIT": _rate("RATE_LIMIT", raw["RATE_LIMIT"]),
         "RATELIMIT_STORAGE_URI": storage,
         "AUTH_FAILURE_LIMIT": _rate("AUTH_FAILURE_LIMIT", raw["AUTH_FAILURE_LIMIT"]),
-        "CURSOR_SECRET": secret.encode(),
+        "CURSOR_SECRET": _cursor_secret(raw["CURSOR_SECRET"]),
         "TRUSTED_PROXIES": proxies,
         "LAST_USED_INTERVAL": _number("LAST_USED_INTERVAL", raw["LAST_USED_INTERVAL"], 0, 86400),
         "CORS_ORIGINS": tuple(raw["CORS_ORIGINS"].split()),

@@ -33,20 +33,23 @@ TIMEOUT_ERRORS = {1969, 3024}
 CONNECTION_ERRORS = {0, 2002, 2003, 2006, 2013, 2014, 2055, 1053, 1927, 4031}
 
 
-def _datetime_from_text(text: str) -> datetime | str:
-    """DATETIME/TIMESTAMP text to datetime with the C parser; odd values stay text."""
+def _datetime_from_text(text: str) -> datetime | None:
+    """DATETIME/TIMESTAMP text to datetime with the C parser; a zero date is None."""
     try:
         return datetime.fromisoformat(text)
     except ValueError:
-        return text  # as PyMySQL does, e.g. for a zero date
+        # '0000-00-00 00:00:00', '2026-00-10 ...' or a year 0: stored under a lax
+        # sql_mode, no instant at all. PyMySQL would hand the text on, and every
+        # formatter would then fail on it.
+        return None
 
 
-def _date_from_text(text: str) -> date | str:
-    """DATE text to date with the C parser; odd values stay text."""
+def _date_from_text(text: str) -> date | None:
+    """DATE text to date with the C parser; a zero date ('0000-00-00', '2026-00-10') is None."""
     try:
         return date.fromisoformat(text)
     except ValueError:
-        return text
+        return None
 
 
 # PyMySQL's own DATETIME/DATE converters parse with a regular expression in Python:

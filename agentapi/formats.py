@@ -25,9 +25,15 @@ def utc_timestamp(value: datetime | None) -> str | None:
     return value.isoformat(timespec=spec) + "Z"
 
 
-def local_timestamp(value: datetime, zone: ZoneInfo) -> str:
+def local_timestamp(value: datetime | None, zone: ZoneInfo) -> str | None:
     """A naive UTC DATETIME as RFC 3339 in a business's local time, with its offset."""
-    local = value.replace(tzinfo=UTC).astimezone(zone)
+    if value is None:
+        return None
+    try:
+        local = value.replace(tzinfo=UTC).astimezone(zone)
+    except OverflowError:
+        # Local time past year 9999 (or before year 1): the same instant, said in UTC.
+        return utc_timestamp(value)
     return local.isoformat(timespec="microseconds" if value.microsecond else "seconds")
 
 

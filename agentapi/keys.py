@@ -9,6 +9,7 @@ from typing import Any
 from .auth import SCOPES, hash_token
 from .db import Database
 from .ids import new_id, new_token
+from .params import parse_id
 
 
 class KeyManagementError(Exception):
@@ -31,6 +32,12 @@ def create_key(
     if not 1 <= len(name) <= 100:
         raise KeyManagementError("name must be 1 to 100 characters")
     for business_id in businesses:
+        # The API reads ids case-sensitively; the database collation does not, so a
+        # lowercase id would pass the lookup below and then never match a request.
+        try:
+            parse_id(business_id)
+        except ValueError as exc:
+            raise KeyManagementError(f"business id {business_id!r} {exc}") from None
         if database.run("get_business", {"business_id": business_id}) is None:
             raise KeyManagementError(f"no business {business_id}")
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -44,6 +51,7 @@ def create_key(
             "prefix": prefix,
             "key_hash": hash_token(token),
             "scopes": " ".join(dict.fromkeys(scopes)),
+            "restricted": int(bool(businesses)),
             "created_at": now,
             "expires_at": now + timedelta(days=expires_in_days) if expires_in_days else None,
         },
@@ -73,7 +81,8 @@ def list_keys(database: Database) -> list[dict[str, Any]]:
             "prefix": row["prefix"],
             "name": row["name"],
             "scopes": row["scopes"],
-            "businesses": row["business_ids"] or "*",
+            # "none": restricted, and every business it was linked to is gone.
+            "businesses": row["business_ids"] or ("none" if row["restricted"] else "*"),
             "created": row["created_at"],
             "expires": row["expires_at"],
             "last_used": row["last_used_at"],

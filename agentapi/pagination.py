@@ -11,9 +11,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, jsonify, request
 
 from .errors import invalid_parameter
+from .secret import cursor_secret
 
 SIGNATURE_BYTES = 16
 
@@ -38,7 +39,7 @@ def _binding(route: str, filters: dict[str, Any]) -> str:
 
 
 def _sign(payload: bytes) -> bytes:
-    secret = current_app.config["AGENTAPI"]["CURSOR_SECRET"]
+    secret = cursor_secret()
     return hmac.new(secret, payload, hashlib.sha256).digest()[:SIGNATURE_BYTES]
 
 

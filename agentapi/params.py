@@ -17,9 +17,12 @@ MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 MAX_CURSOR_LENGTH = 512
 _ID = re.compile(ID_PATTERN)
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# [0-9], never \d: Python's \d also matches other scripts' digits (Arabic-Indic, fullwidth),
+# which int() and fromisoformat then read as numbers. RFC 3339 offsets are hh 00-23, mm 00-59.
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TIMESTAMP = re.compile(
-    r"(\d{4}-\d{2}-\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})"
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?"
+    r"([Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
 )
 
 

@@ -12,6 +12,10 @@ MONEY = {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$", "example": "1250.
 TIMESTAMP = {"type": "string", "format": "date-time", "example": "2026-01-31T12:00:00Z"}
 NULLABLE_TIMESTAMP = {**TIMESTAMP, "nullable": True}
 DATE = {"type": "string", "format": "date", "example": "2026-01-31"}
+# A NOT NULL column can still hold a zero date ('0000-00-00') written under a lax
+# sql_mode: it is no date, and is shown as null (docs/api.md, "Dates").
+STORED_TIMESTAMP = {**NULLABLE_TIMESTAMP, "description": "null when stored as a zero date"}
+STORED_DATE = {**DATE, "nullable": True, "description": "null when stored as a zero date"}
 
 
 def _string(nullable: bool = False, **extra: Any) -> dict[str, Any]:
@@ -49,7 +53,7 @@ INVOICE_PROPERTIES = {
     "status": {"type": "string", "enum": ["draft", "sent", "paid", "void"]},
     "customer": _object({"name": _string(maxLength=200), "email": _string(nullable=True)}),
     "currency": _string(minLength=3, maxLength=3),
-    "issue_date": DATE,
+    "issue_date": STORED_DATE,
     "due_date": {**DATE, "nullable": True},
     "subtotal": MONEY,
     "tax_total": MONEY,
@@ -57,8 +61,8 @@ INVOICE_PROPERTIES = {
     "amount_paid": MONEY,
     "amount_due": {**MONEY, "description": "total minus amount_paid"},
     "paid_at": NULLABLE_TIMESTAMP,
-    "created_at": TIMESTAMP,
-    "updated_at": TIMESTAMP,
+    "created_at": STORED_TIMESTAMP,
+    "updated_at": STORED_TIMESTAMP,
     "items": {
         "type": "array",
         "items": {"$ref": "#/components/schemas/InvoiceItem"},
@@ -77,8 +81,8 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "payment_terms_days": {"type": "integer", "minimum": 0, "nullable": True},
             "notes": _string(nullable=True),
             "footer": _string(nullable=True),
-            "created_at": TIMESTAMP,
-            "updated_at": TIMESTAMP,
+            "created_at": STORED_TIMESTAMP,
+            "updated_at": STORED_TIMESTAMP,
         },
         "An invoice template of a business.",
     ),
@@ -92,8 +96,8 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "country": _string(nullable=True, minLength=2, maxLength=2),
             "currency": _string(minLength=3, maxLength=3),
             "timezone": _string(description="IANA time zone", example="Europe/Berlin"),
-            "created_at": TIMESTAMP,
-            "updated_at": TIMESTAMP,
+            "created_at": STORED_TIMESTAMP,
+            "updated_at": STORED_TIMESTAMP,
             "invoice_templates": {
                 "type": "array",
                 "items": {"$ref": "#/components/schemas/InvoiceTemplate"},
@@ -125,8 +129,8 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "price": MONEY,
             "currency": _string(minLength=3, maxLength=3),
             "is_active": {"type": "boolean"},
-            "created_at": TIMESTAMP,
-            "updated_at": TIMESTAMP,
+            "created_at": STORED_TIMESTAMP,
+            "updated_at": STORED_TIMESTAMP,
         },
         "A bookable service.",
     ),
@@ -135,8 +139,8 @@ COMPONENTS: dict[str, dict[str, Any]] = {
             "id": ID,
             "business_id": ID,
             "service_id": {**NULLABLE_ID, "description": "null: open to any service"},
-            "starts_at": {**TIMESTAMP, "example": "2026-02-02T09:00:00+01:00"},
-            "ends_at": {**TIMESTAMP, "example": "2026-02-02T10:00:00+01:00"},
+            "starts_at": {**STORED_TIMESTAMP, "example": "2026-02-02T09:00:00+01:00"},
+            "ends_at": {**STORED_TIMESTAMP, "example": "2026-02-02T10:00:00+01:00"},
             "capacity": {"type": "integer", "minimum": 0},
             "booked": {"type": "integer", "minimum": 0},
             "remaining": {"type": "integer", "minimum": 1},

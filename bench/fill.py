@@ -15,7 +15,8 @@ import pymysql
 
 from agentapi.config import parse_database_url
 from agentapi.db import Database
-from agentapi.sqlfiles import load_queries, read_script
+from agentapi.dbinit import init_database
+from agentapi.sqlfiles import load_queries
 
 FILL_VERSION = "bench-fill-1"
 BUSINESSES = 20
@@ -189,9 +190,7 @@ def fill(url: str, invoices: int, log=print) -> tuple[bool, float]:
         cursor.execute(f"DROP DATABASE `{name}`")
         cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
         cursor.execute(f"USE `{name}`")
-    Database(parse_database_url("BENCH_DATABASE_URL", url), load_queries()).run_script(
-        read_script("schema.sql")
-    )
+    init_database(Database(parse_database_url("BENCH_DATABASE_URL", url), load_queries()))
     with conn.cursor() as cursor:
         cursor.execute("SET SESSION unique_checks = 0, foreign_key_checks = 0")
         cursor.execute("CREATE TABLE bench_digits (d TINYINT PRIMARY KEY)")

@@ -44,7 +44,8 @@ from . import fill
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PREFIX = "/api/agent/v1"
-CURSOR_SECRET = "agentapi-bench-cursor-secret"
+# The bench's own signing key (AGENTAPI_CURSOR_SECRET needs 32+ random characters).
+CURSOR_SECRET = "96516966d32137d6e39ccd402509b49d2dfc7400e06666dd47b7f6cf190741b5"
 RATE_LIMIT = "1000000 per minute"  # raised through configuration, still counted
 
 DEFAULT_URL = "mysql://root@localhost/agentapi_bench?unix_socket=/run/mysqld/mysqld.sock"

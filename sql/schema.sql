@@ -1,6 +1,7 @@
 -- InvoiceScript's tables as the Agent API reads them, plus api_keys.
 -- The PHP app owns and writes these tables; `agentapi db init` creates any that are
--- missing (CREATE TABLE IF NOT EXISTS), so running it twice changes nothing.
+-- missing (CREATE TABLE IF NOT EXISTS), so running it twice changes nothing; columns
+-- added since are added to existing tables by agentapi/dbinit.py (sql/setup/).
 -- Beyond InvoiceScript's columns, only the indexes the API's queries need are added
 -- (the ix_* ones); see docs/schema.md.
 
@@ -110,6 +111,9 @@ CREATE TABLE IF NOT EXISTS api_keys (
   prefix CHAR(8) NOT NULL,
   key_hash CHAR(64) NOT NULL,
   scopes VARCHAR(255) NOT NULL,
+  -- 1: the key reads only the businesses of its api_key_businesses rows, and nothing
+  -- once they are gone. Added to older tables by `agentapi db init` (docs/schema.md).
+  restricted TINYINT(1) NOT NULL DEFAULT 0,
   created_at DATETIME(6) NOT NULL,
   expires_at DATETIME(6) NULL,
   revoked_at DATETIME(6) NULL,
@@ -123,3 +127,13 @@ CREATE TABLE IF NOT EXISTS api_key_businesses (
   business_id CHAR(26) NOT NULL,
   PRIMARY KEY (api_key_id, business_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Secrets of this installation that no setting provides, made by `agentapi db init`
+-- (agentapi/dbinit.py): 'cursor' signs pagination cursors unless
+-- AGENTAPI_CURSOR_SECRET is set. Every host reading this database shares them.
+CREATE TABLE IF NOT EXISTS agentapi_secrets (
+  name VARCHAR(64) NOT NULL,
+  value CHAR(64) NOT NULL,
+  created_at DATETIME(6) NOT NULL,
+  PRIMARY KEY (name)
+) ENGINE=InnoDB DEFAULT CHARSET=ascii COLLATE=ascii_bin;

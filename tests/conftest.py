@@ -13,7 +13,8 @@ import pytest
 from agentapi import create_app
 from agentapi.config import parse_database_url
 from agentapi.db import Database
-from agentapi.sqlfiles import load_queries, read_script
+from agentapi.dbinit import init_database
+from agentapi.sqlfiles import load_queries
 
 from .factories import Factory
 
@@ -48,7 +49,8 @@ def database_url() -> Iterator[str]:
     with conn.cursor() as cursor:
         cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
     try:
-        Database(target, load_queries()).run_script(read_script("schema.sql"))
+        # The same path as `agentapi db init`: tables, migrations and the cursor secret.
+        init_database(Database(target, load_queries()))
         yield url
     finally:
         with conn.cursor() as cursor:

@@ -18,7 +18,8 @@ import pymysql
 
 from agentapi.config import parse_database_url
 from agentapi.db import Database
-from agentapi.sqlfiles import load_queries, read_script
+from agentapi.dbinit import init_database
+from agentapi.sqlfiles import load_queries
 
 from .deploy_support import free_port
 
@@ -85,9 +86,7 @@ class PrivateMariaDB:
             cursor.execute(f"CREATE USER '{USER}'@'127.0.0.1' IDENTIFIED BY %s", (self.password,))
             cursor.execute(f"GRANT ALL ON {DATABASE}.* TO '{USER}'@'127.0.0.1'")
         conn.close()
-        Database(parse_database_url("DATABASE_URL", self.url), load_queries()).run_script(
-            read_script("schema.sql")
-        )
+        init_database(Database(parse_database_url("DATABASE_URL", self.url), load_queries()))
         return self
 
     def start(self, timeout: float = 30.0) -> None:

@@ -98,6 +98,21 @@ def test_keys_create_with_an_unknown_business_fails(cli, sql_conn):
     assert sql(sql_conn, "SELECT COUNT(*) AS n FROM api_keys")[0]["n"] == 0
 
 
+@pytest.mark.parametrize("bad", ["lowercase", "ab-c", "A" * 27, "١٢"])
+def test_keys_create_refuses_a_business_id_the_api_would_never_accept(cli, factory, sql_conn, bad):
+    business = factory.business()
+    if bad == "lowercase":
+        # The collation finds the business whatever the case; the API's id check would not.
+        bad = business["id"].lower()
+    result = cli("keys", "create", "--name", "x", "--scopes", ALL, "--business", bad)
+    assert result.exit_code != 0
+    assert repr(bad) in result.output
+    assert "0-9 and A-Z" in result.output
+    assert not TOKEN.search(result.output)
+    assert sql(sql_conn, "SELECT COUNT(*) AS n FROM api_keys")[0]["n"] == 0
+    assert sql(sql_conn, "SELECT COUNT(*) AS n FROM api_key_businesses")[0]["n"] == 0
+
+
 def test_keys_create_with_expires_in_sets_the_expiry(cli, sql_conn):
     before = datetime.now(UTC).replace(tzinfo=None)
     token = create(cli, "--expires-in", "2")

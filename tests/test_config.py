@@ -36,6 +36,8 @@ BAD_SETTINGS = [
     ("TRUSTED_PROXIES", "one"),
     ("LAST_USED_INTERVAL", "often"),
     ("LOG_LEVEL", "LOUD"),
+    ("CURSOR_SECRET", "CHANGE-ME"),
+    ("CURSOR_SECRET", "0123456789abcdef"),
 ]
 
 
@@ -104,6 +106,7 @@ def _start(args, env_overrides, tmp_path):
 
 BAD_STARTS = [
     {"AGENTAPI_RATE_LIMIT": "lots"},
+    {"AGENTAPI_CURSOR_SECRET": "CHANGE-ME"},
     {"AGENTAPI_DATABASE_URL": "postgres://x"},
 ]
 

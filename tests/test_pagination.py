@@ -321,16 +321,16 @@ def test_a_cursor_reused_for_another_business_is_400(client, token, listed, path
 
 def test_a_cursor_signed_with_another_secret_is_400(make_app, factory, listed):
     token = factory.key()
-    one = make_app(CURSOR_SECRET="one-secret").test_client()
-    two = make_app(CURSOR_SECRET="two-secret").test_client()
+    one = make_app(CURSOR_SECRET="1" + "0123456789abcdef" * 4).test_client()
+    two = make_app(CURSOR_SECRET="2" + "0123456789abcdef" * 4).test_client()
     cursor = first_cursor(one, token, "/businesses")
     assert_bad_cursor(two, token, "/businesses", cursor=cursor)
 
 
 def test_a_cursor_works_on_another_host_with_the_same_secret(make_app, factory, listed):
     token = factory.key()
-    one = make_app(CURSOR_SECRET="shared").test_client()
-    two = make_app(CURSOR_SECRET="shared").test_client()
+    one = make_app(CURSOR_SECRET="0123456789abcdef" * 4).test_client()
+    two = make_app(CURSOR_SECRET="0123456789abcdef" * 4).test_client()
     cursor = first_cursor(one, token, "/businesses")
     response = two.get(url("/businesses"), query_string={"cursor": cursor}, headers=bearer(token))
     assert response.status_code == 200

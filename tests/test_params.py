@@ -180,6 +180,56 @@ def test_status_accepts_subsets(client, token, business, value):
     assert response.status_code == 200
 
 
+# Python's \\d matches other scripts' digits, which int() and fromisoformat then read.
+NON_ASCII_DIGITS = [
+    ("/invoices", "issued_from", "٢٠٢٦-٠٢-٠١"),
+    ("/invoices", "issued_to", "２０２６-02-01"),
+    ("/invoices", "updated_since", "٢٠٢٦-02-01T10:00:00Z"),
+    ("/invoices", "updated_since", "2026-02-01T1٠:00:00Z"),
+    ("/invoices", "updated_since", "2026-02-01T10:00:00.٥Z"),
+    ("/invoices", "updated_since", "2026-02-01T10:00:٠٥Z"),
+    ("/invoices", "updated_since", "2026-02-01T10:00:٦٠Z"),
+    ("/invoices", "updated_since", "2026-02-01T10:00:00+٠١:00"),
+    ("/availability", "from", "2026-07-0١"),
+    ("/availability", "to", "2026-07-02T00:00:00+00:٣٠"),
+    ("/businesses", "limit", "٦٠"),
+    ("/services", "limit", "５"),
+]
+BAD_OFFSETS = ["+00:60", "-00:60", "+24:00", "+23:99", "+99:00", "-24:00"]
+
+
+@pytest.mark.parametrize(("path", "name", "value"), NON_ASCII_DIGITS)
+def test_non_ascii_digits_are_400_as_malformed(client, token, business, path, name, value):
+    params = {**ROUTE_PARAMS[path], name: value}
+    response = request(client, token, business, path, list(params.items()))
+    assert_names(response, name)
+    # Refused for their form, not read as numbers and then found to be no real date.
+    assert "real" not in response.get_json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("offset", BAD_OFFSETS)
+@pytest.mark.parametrize(
+    ("path", "name"), [("/invoices", "updated_since"), ("/availability", "from")]
+)
+def test_an_offset_outside_rfc3339_ranges_is_400(client, token, business, path, name, offset):
+    params = {**ROUTE_PARAMS[path], name: f"2026-07-01T00:00:00{offset}"}
+    if name == "from":
+        params["to"] = "2026-07-03"
+    assert_names(request(client, token, business, path, list(params.items())), name)
+
+
+@pytest.mark.parametrize("offset", ["+23:59", "-23:59", "+00:00", "-00:00", "+05:30"])
+def test_an_offset_at_the_edges_of_rfc3339_ranges_is_accepted(client, token, business, offset):
+    response = request(
+        client,
+        token,
+        business,
+        "/invoices",
+        [("business_id", "@"), ("updated_since", f"2026-07-01T00:00:00{offset}")],
+    )
+    assert response.status_code == 200, response.get_json()
+
+
 def test_a_bad_value_is_reported_with_a_helpful_message(client, token, business):
     response = request(
         client, token, business, "/invoices", [("business_id", "@"), ("issued_from", "2026-02-30")]

@@ -81,7 +81,9 @@ def business_zone(name: str) -> ZoneInfo:
     """The business's IANA time zone; UTC (and a warning) when it is not one."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    # Not found (KeyError), not a key (empty, '../etc': ValueError), not a TZif file
+    # ('zone.tab': ValueError), a folder of the zone database ('America': OSError).
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         log.warning("business time zone %r is not an IANA zone; using UTC", name)
         return ZoneInfo("UTC")
 

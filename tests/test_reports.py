@@ -8,6 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from openapi_schema_validator import OAS30Validator
 
 from .conftest import sql
 from .factories import bearer, priced
@@ -66,12 +67,14 @@ def seed_invoices(factory, sql_conn, business_id: str) -> None:
     """Every currency and status over the edge dates, with partial, full and over-payments,
     odd cents, deleted invoices; and another business's invoices that must not count."""
     n = 0
+    per_status = dict.fromkeys(STATUSES, 0)  # each status cycles through every payment kind
     for day_index, day in enumerate(DATES):
         for c_index, currency in enumerate(CURRENCIES):
             for s_index, status in enumerate(STATUSES):
                 if (day_index + c_index + s_index) % 2:
                     continue
                 n += 1
+                per_status[status] += 1
                 subtotal = Decimal(n * 37 % 1000) + Decimal(n % 100) / 100
                 tax = (subtotal * Decimal("0.19")).quantize(Decimal("0.01"))
                 paid = {
@@ -79,7 +82,7 @@ def seed_invoices(factory, sql_conn, business_id: str) -> None:
                     1: (subtotal / 3).quantize(Decimal("0.01")),  # partial
                     2: subtotal + tax,  # in full
                     3: subtotal + tax + Decimal("5.05"),  # overpaid
-                }[n % 4]
+                }[per_status[status] % 4]
                 invoice = factory.invoice(
                     business_id,
                     currency=currency,
@@ -159,7 +162,15 @@ def test_summary_without_interval_matches_sql(client, sql_conn, seeded, token):
     # Several currencies, every status, and money with two places.
     assert {row["currency"] for row in data} == set(CURRENCIES)
     assert {row["status"] for row in data} == set(STATUSES)
-    assert any(row["amount_due"].startswith("-") for row in data)  # overpaid invoices
+    # The seed holds partial payments and overpaid invoices of every status.
+    (kinds,) = sql(
+        sql_conn,
+        "SELECT COUNT(DISTINCT IF(amount_paid > total, status, NULL)) AS overpaid,"
+        " COUNT(DISTINCT IF(amount_paid > 0 AND amount_paid < total, status, NULL)) AS partial"
+        " FROM invoices WHERE business_id = %s AND deleted_at IS NULL",
+        seeded["id"],
+    )
+    assert kinds == {"overpaid": 4, "partial": 4}
 
 
 @pytest.mark.parametrize(
@@ -578,3 +589,20 @@ def test_aging_in_a_zone_that_is_not_iana_uses_utc(client, factory, token, caplo
         after = datetime.now(UTC).date()
     assert body["as_of"] in {before.isoformat(), after.isoformat()}
     assert any("Mars/Olympus_Mons" in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "component"),
+    [
+        (SUMMARY, {}, "InvoiceSummary"),
+        (SUMMARY, {"interval": "week", "issued_from": "2019-12-01", "issued_to": "2025-12-31"},
+         "InvoiceSummary"),
+        (AGING, {"as_of": "2024-06-01"}, "ReceivablesAging"),
+    ],
+)  # fmt: skip
+def test_report_bodies_match_their_schema(client, seeded, token, url, params, component):
+    document = client.get("/api/agent/v1/schema").get_json()
+    body = get(client, token, url, business_id=seeded["id"], **params).get_json()
+    assert body["data"]
+    schema = {"$ref": f"#/components/schemas/{component}", "components": document["components"]}
+    OAS30Validator(schema).validate(body)

@@ -552,6 +552,8 @@ def test_aging_matches_sql_on_other_days(client, factory, sql_conn, business, to
     body = get(client, token, AGING, business_id=business["id"], as_of=as_of).get_json()
     assert body["as_of"] == as_of
     assert body["data"] == expected_aging(sql_conn, business["id"], date.fromisoformat(as_of))
+    for row in body["data"]:
+        assert sum(Decimal(row[name]) for name in BUCKETS) == Decimal(row["total_due"])
 
 
 def test_a_business_without_receivables_has_no_aging_rows(client, factory, business, token):

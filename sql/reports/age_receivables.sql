@@ -5,11 +5,13 @@
 --          total > amount_paid, one per currency, ordered by currency. Each bucket sums
 --          total - amount_paid (DECIMAL) by days past due on as_of, DATEDIFF(as_of,
 --          due_date): not_due when there is no due_date or it is on or after as_of (<= 0
---          days), then 1-30, 31-60, 61-90 and over 90 days. The covering index holds
---          every column read, so the server reads the index alone, sent rows only.
+--          days), then 1-30, 31-60, 61-90 and over 90 days. A due date DATEDIFF cannot
+--          read (none, or a zero date in old data) counts as not due, so the buckets
+--          always add up to total_due. The covering index holds every column read, so
+--          the server reads the index alone, sent rows only.
 SELECT currency,
        COUNT(*) AS count,
-       SUM(CASE WHEN due_date IS NULL OR DATEDIFF(%(as_of)s, due_date) <= 0
+       SUM(CASE WHEN COALESCE(DATEDIFF(%(as_of)s, due_date), 0) <= 0
                 THEN total - amount_paid ELSE 0 END) AS not_due,
        SUM(CASE WHEN DATEDIFF(%(as_of)s, due_date) BETWEEN 1 AND 30
                 THEN total - amount_paid ELSE 0 END) AS days_1_30,

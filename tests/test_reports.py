@@ -608,3 +608,20 @@ def test_report_bodies_match_their_schema(client, seeded, token, url, params, co
     assert body["data"]
     schema = {"$ref": f"#/components/schemas/{component}", "components": document["components"]}
     OAS30Validator(schema).validate(body)
+
+
+def test_each_report_is_one_statement(app, client, seeded, token):
+    database = app.extensions["agentapi.db"]
+    get(client, token, SUMMARY, business_id=seeded["id"])  # the key's last_used_at write
+
+    def statements(url, **params):
+        before = database.statements_run
+        assert get(client, token, url, business_id=seeded["id"], **params).status_code == 200
+        return database.statements_run - before
+
+    # The key's lookup, then the report (which checks the business itself when it has rows).
+    assert (
+        statements(SUMMARY, interval="day", issued_from="2024-01-01", issued_to="2024-12-31") == 2
+    )
+    # The key's lookup, the business (for its time zone and the 404), then the report.
+    assert statements(AGING) == 3

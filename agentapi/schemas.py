@@ -147,6 +147,55 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         },
         "A slot with room left; times in the business's local time with its offset.",
     ),
+    "InvoiceTotal": _object(
+        {
+            "currency": _string(minLength=3, maxLength=3),
+            "status": {"type": "string", "enum": ["draft", "sent", "paid", "void"]},
+            "period": _string(
+                nullable=True,
+                description="2026-03-04, 2026-W10 (ISO week), 2026-03, 2026-Q1 or 2026; "
+                "null without interval",
+                example="2026-03",
+            ),
+            "period_start": {
+                **DATE,
+                "nullable": True,
+                "description": "First day of the period (a Monday for weeks); null without "
+                "interval",
+            },
+            "count": {"type": "integer", "minimum": 1},
+            "subtotal": MONEY,
+            "tax_total": MONEY,
+            "total": MONEY,
+            "amount_paid": MONEY,
+            "amount_due": {**MONEY, "description": "total minus amount_paid"},
+        },
+        "Counts and sums of the invoices of one currency, status and period.",
+    ),
+    "InvoiceSummary": _object(
+        {"data": {"type": "array", "items": {"$ref": "#/components/schemas/InvoiceTotal"}}},
+        "Invoice totals; periods without invoices are omitted.",
+    ),
+    "AgingRow": _object(
+        {
+            "currency": _string(minLength=3, maxLength=3),
+            "count": {"type": "integer", "minimum": 1},
+            "not_due": {**MONEY, "description": "No due_date, or due on or after as_of"},
+            "days_1_30": {**MONEY, "description": "1 to 30 days past due"},
+            "days_31_60": {**MONEY, "description": "31 to 60 days past due"},
+            "days_61_90": {**MONEY, "description": "61 to 90 days past due"},
+            "days_over_90": {**MONEY, "description": "More than 90 days past due"},
+            "total_due": {**MONEY, "description": "Sum of the buckets"},
+        },
+        "Amounts due of one currency's open invoices, by days past due.",
+    ),
+    "ReceivablesAging": _object(
+        {
+            "as_of": DATE,
+            "data": {"type": "array", "items": {"$ref": "#/components/schemas/AgingRow"}},
+        },
+        "Open invoices (status sent, amount_due > 0) by days past due on as_of.",
+    ),
     "BusinessList": _list_of("Business"),
     "InvoiceList": _list_of("Invoice"),
     "ServiceList": _list_of("Service"),

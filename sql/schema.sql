@@ -57,7 +57,9 @@ CREATE TABLE IF NOT EXISTS invoices (
   PRIMARY KEY (id),
   UNIQUE KEY uq_invoices_business_number (business_id, number),
   KEY ix_invoices_issue_date (business_id, deleted_at, issue_date, id),
-  KEY ix_invoices_updated_at (business_id, deleted_at, updated_at, id)
+  KEY ix_invoices_updated_at (business_id, deleted_at, updated_at, id),
+  KEY ix_invoices_report (business_id, deleted_at, status, issue_date, currency, subtotal,
+                          tax_total, total, amount_paid, due_date)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS invoice_items (

@@ -166,3 +166,9 @@ class Factory:
 def bearer(token: str) -> dict[str, str]:
     """The Authorization header for a token."""
     return {"Authorization": f"Bearer {token}"}
+
+
+def priced(subtotal: str, tax_total: str, paid: str = "0.00") -> dict[str, Decimal]:
+    """Invoice money columns from exact decimal strings: total = subtotal + tax_total."""
+    sub, tax = Decimal(subtotal), Decimal(tax_total)
+    return {"subtotal": sub, "tax_total": tax, "total": sub + tax, "amount_paid": Decimal(paid)}

@@ -22,6 +22,8 @@ MAX_EXAMPLES = os.environ.get("AGENTAPI_FUZZ_EXAMPLES", "100")
 SCOPED = {
     "/businesses": "businesses:read",
     "/invoices": "invoices:read",
+    "/invoices/summary": "invoices:read",
+    "/invoices/aging": "invoices:read",
     "/services": "services:read",
     "/availability": "availability:read",
 }

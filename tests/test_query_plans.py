@@ -9,6 +9,7 @@ big enough for the optimiser to behave as it does at scale.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import secrets
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ import pytest
 from agentapi.config import parse_database_url
 from agentapi.db import Database
 from agentapi.routes import invoices as invoice_route
+from agentapi.routes import reports as report_route
 from agentapi.sqlfiles import load_queries, read_script
 
 from .conftest import DEFAULT_TEST_URL
@@ -409,3 +411,81 @@ def test_invoice_items_are_read_by_their_index_without_filesort(plans_db):
 def test_invoice_templates_are_read_by_their_index_without_filesort(plans_db):
     plan = explain(plans_db, "list_invoice_templates", {"business_ids": (BIG, OTHER)})
     assert_index_in_keyset_order(plan, "ix_invoice_templates_business")
+
+
+# Reports: each statement reads the covering index alone (no row lookups), and only the
+# index range its filters select.
+def analyze_tables(conn, name: str, params: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The executed plan's table blocks (ANALYZE FORMAT=JSON), by table name."""
+    with conn.cursor() as cursor:
+        cursor.execute("ANALYZE FORMAT=JSON " + QUERIES[name].sql, params)
+        (row,) = cursor.fetchall()
+    found: dict[str, dict[str, Any]] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "table_name" in node:
+                found[node["table_name"]] = node
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads(next(iter(row.values()))))
+    return found
+
+
+def live_invoices(conn, where: str = "", *params: Any) -> int:
+    """How many live invoices of the big business match a condition."""
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) AS n FROM invoices WHERE business_id = %s AND deleted_at IS NULL"
+            + where,
+            (BIG, *params),
+        )
+        return cursor.fetchone()["n"]
+
+
+def assert_index_only(table: dict[str, Any], expected_rows: int) -> None:
+    """Read from ix_invoices_report alone, about the expected rows, a page per many rows."""
+    assert table["key"] == "ix_invoices_report", table
+    assert table["using_index"] is True, table
+    assert table["access_type"] in ("range", "ref"), table
+    assert expected_rows <= table["r_rows"] <= expected_rows * 1.05 + 10, table
+    stats = table.get("r_engine_stats")
+    if stats:  # a row lookup per index entry would touch about a page per row
+        assert stats["pages_accessed"] <= expected_rows / 20 + 50, table
+
+
+@pytest.mark.parametrize("interval", [None, *report_route.INTERVALS])
+@pytest.mark.parametrize("window", ["all", "one year"])
+@pytest.mark.parametrize("statuses", [report_route.STATUSES, ("paid", "sent")], ids=["all", "two"])
+def test_summary_reads_only_the_covering_index(plans_db, interval, window, statuses):
+    issued_from, issued_to = (
+        (report_route.DATE_MIN, report_route.DATE_MAX)
+        if window == "all"
+        else (date(2023, 1, 1), date(2023, 12, 31))
+    )
+    params = {
+        "business_id": BIG,
+        "statuses": statuses,
+        "issued_from": issued_from,
+        "issued_to": issued_to,
+        "interval": interval,
+    }
+    tables = analyze_tables(plans_db, "summarize_invoices", params)
+    expected = live_invoices(
+        plans_db, " AND status IN %s AND issue_date BETWEEN %s AND %s", statuses, issued_from,
+        issued_to,
+    )  # fmt: skip
+    assert_index_only(tables["invoices"], expected)
+    business = tables["b"]
+    assert business["access_type"] == "const" and business["key"] == "PRIMARY", business
+
+
+def test_aging_reads_only_the_covering_index_for_sent_invoices(plans_db):
+    tables = analyze_tables(
+        plans_db, "age_receivables", {"business_id": BIG, "as_of": date(2026, 1, 1)}
+    )
+    assert_index_only(tables["invoices"], live_invoices(plans_db, " AND status = 'sent'"))

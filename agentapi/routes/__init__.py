@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import availability, businesses, invoices, meta, services
+from . import availability, businesses, invoices, meta, reports, services
 
-BLUEPRINTS = (businesses.bp, invoices.bp, services.bp, availability.bp, meta.bp)
+# reports' /invoices/summary and /invoices/aging are static paths beside /invoices: no clash.
+BLUEPRINTS = (businesses.bp, invoices.bp, reports.bp, services.bp, availability.bp, meta.bp)
 
 
 def register_all(app: Flask, prefix: str) -> None:

@@ -11,11 +11,14 @@ from typing import Any
 from flask import request
 
 from .errors import invalid_parameter
+from .headers import MAX_TARGET_BYTES
 
 ID_PATTERN = "^[0-9A-Z]{1,26}$"
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 MAX_CURSOR_LENGTH = 512
+# A value with no shorter bound of its own is bounded by the URL cap (headers.py).
+MAX_QUERY_VALUE = MAX_TARGET_BYTES
 _ID = re.compile(ID_PATTERN)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TIMESTAMP = re.compile(
@@ -165,13 +168,24 @@ def business_id_param(description: str) -> Param:
 LIMIT = Param(
     "limit",
     parse_limit,
-    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+    {
+        "type": "integer",
+        "format": "int32",
+        "minimum": 1,
+        "maximum": MAX_LIMIT,
+        "default": DEFAULT_LIMIT,
+    },
     "Page size.",
     default=DEFAULT_LIMIT,
 )
 CURSOR = Param(
     "cursor",
     parse_cursor,
-    {"type": "string", "minLength": 1, "maxLength": MAX_CURSOR_LENGTH},
+    {
+        "type": "string",
+        "pattern": r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
+        "minLength": 3,
+        "maxLength": MAX_CURSOR_LENGTH,
+    },
     "Opaque cursor from a previous page's next_cursor, valid with the same filters and sort.",
 )

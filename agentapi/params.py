@@ -11,14 +11,14 @@ from typing import Any
 from flask import request
 
 from .errors import invalid_parameter
-from .headers import MAX_TARGET_BYTES
 
 ID_PATTERN = "^[0-9A-Z]{1,26}$"
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 MAX_CURSOR_LENGTH = 512
-# A value with no shorter bound of its own is bounded by the URL cap (headers.py).
-MAX_QUERY_VALUE = MAX_TARGET_BYTES
+# The longest RFC 3339 timestamp the document invites: 2026-01-31T12:00:00.123456789+01:00
+# (nanoseconds; parse_timestamp keeps microseconds and ignores further digits).
+MAX_TIMESTAMP_LENGTH = 35
 _ID = re.compile(ID_PATTERN)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TIMESTAMP = re.compile(

@@ -19,7 +19,7 @@ from ..params import (
     CURSOR,
     ID_PATTERN,
     LIMIT,
-    MAX_QUERY_VALUE,
+    MAX_TIMESTAMP_LENGTH,
     Param,
     business_id_param,
     parse_date,
@@ -38,7 +38,7 @@ DATE_OR_TIMESTAMP = {
     "anyOf": [{"format": "date"}, {"format": "date-time"}],
     "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
     r"(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$",
-    "maxLength": MAX_QUERY_VALUE,
+    "maxLength": MAX_TIMESTAMP_LENGTH,
 }
 
 

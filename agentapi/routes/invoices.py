@@ -16,7 +16,7 @@ from ..pagination import decode_cursor, list_response
 from ..params import (
     CURSOR,
     LIMIT,
-    MAX_QUERY_VALUE,
+    MAX_TIMESTAMP_LENGTH,
     Param,
     business_id_param,
     choice_parser,
@@ -58,7 +58,11 @@ PARAMS = (
     Param(
         "status",
         subset_parser(STATUSES),
-        {"type": "string", "pattern": subset_pattern(STATUSES), "maxLength": MAX_QUERY_VALUE},
+        {
+            "type": "string",
+            "pattern": subset_pattern(STATUSES),
+            "maxLength": len(",".join(STATUSES)),
+        },
         "Comma-separated statuses to include (default: all).",
     ),
     Param(
@@ -76,7 +80,7 @@ PARAMS = (
     Param(
         "updated_since",
         parse_timestamp,
-        {"type": "string", "format": "date-time", "maxLength": MAX_QUERY_VALUE},
+        {"type": "string", "format": "date-time", "maxLength": MAX_TIMESTAMP_LENGTH},
         "Only invoices updated at or after this RFC 3339 timestamp.",
     ),
     Param(

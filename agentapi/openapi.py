@@ -65,6 +65,9 @@ HEADER_DOCS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 # On every response, whatever the route or status.
 DEFAULT_HEADERS = ["X-Request-ID", "X-Content-Type-Options", "Cache-Control"]
+# owasp:api4:2023-rate-limit wants exactly one family on a response (its check is a
+# oneOf): RateLimit, RateLimit-Limit with RateLimit-Reset, or X-RateLimit-Limit. A
+# response that declares both X-RateLimit-* and the IETF RateLimit fails it.
 RATE_HEADERS = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
 
 # status: (component name, description, headers beyond the defaults). A 401 is answered

@@ -10,7 +10,7 @@ from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 
 from .auth import SCOPES
-from .headers import MAX_TARGET_BYTES
+from .headers import MAX_HEADER_FIELD_BYTES, MAX_HEADER_FIELDS, MAX_TARGET_BYTES
 from .operations import Operation
 from .params import MAX_CURSOR_LENGTH
 from .schemas import COMPONENTS, REQUEST_ID_TEXT
@@ -70,8 +70,8 @@ DEFAULT_HEADERS = ["X-Request-ID", "X-Content-Type-Options", "Cache-Control"]
 # response that declares both X-RateLimit-* and the IETF RateLimit fails it.
 RATE_HEADERS = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
 
-# status: (component name, description, headers beyond the defaults). A 401 is answered
-# before any key is known, so it never carries the per-key rate-limit headers.
+# status: (component name, description, headers beyond the defaults). A 401, 414 or 431
+# is answered before any key is known, so it never carries the per-key rate-limit headers.
 ERROR_RESPONSES = {
     "400": ("BadRequest", "A parameter is unknown, repeated or malformed.", RATE_HEADERS),
     "401": ("Unauthorized", "No token, or an invalid one.", ["WWW-Authenticate"]),
@@ -81,6 +81,17 @@ ERROR_RESPONSES = {
         ["WWW-Authenticate", *RATE_HEADERS],
     ),
     "404": ("NotFound", "No such business, or the key may not read it.", RATE_HEADERS),
+    "414": (
+        "URITooLong",
+        f"The URL is longer than {MAX_TARGET_BYTES} bytes (checked before the key).",
+        [],
+    ),
+    "431": (
+        "RequestHeaderFieldsTooLarge",
+        f"More than {MAX_HEADER_FIELDS} header fields, or one longer than "
+        f"{MAX_HEADER_FIELD_BYTES} bytes (checked before the key).",
+        [],
+    ),
     "429": (
         "TooManyRequests",
         "Rate limit exceeded: the key's, or (without X-RateLimit-*) the client address's "
@@ -163,8 +174,9 @@ def _operation_doc(op: Operation) -> dict[str, Any]:
     codes = ["400", "401", "403", "404", "429"] if op.scope else []
     if op.params and not op.scope:
         codes.append("400")
+    codes += ["414", "431"]  # every request's size is checked first
     codes += ["500", "503"] if op.operation_id != "getSchema" else ["500"]
-    for code in codes:
+    for code in sorted(codes):
         doc["responses"][code] = {"$ref": f"#/components/responses/{ERROR_RESPONSES[code][0]}"}
     return doc
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 import yaml
@@ -84,6 +85,9 @@ def document():
         ("/invoices", {}, "bad", 401),
         ("/invoices", {}, "services", 403),
         ("/invoices", {"business_id": "NOSUCHBUSINESS"}, "all", 404),
+        ("/invoices", {"status": "x" * 17000}, "all", 414),
+        ("/health", {"x": "x" * 17000}, None, 414),
+        ("/invoices", {}, "many-headers", 431),
     ],
 )
 def test_every_header_a_response_carries_is_described_on_it(
@@ -100,13 +104,18 @@ def test_every_header_a_response_carries_is_described_on_it(
         "bad": bearer("vb_aaaaaaaa_" + "b" * 32),
         "all": bearer(factory.key()),
         "services": bearer(factory.key(scopes=["services:read"])),
+        "many-headers": {f"X-Extra-{n}": "1" for n in range(120)},
     }[key]
     query = {**route_params(path, business["id"]), **params} if key else params
-    response = client.get(PREFIX + path, query_string=query, headers=headers)
+    # The query in the URL itself: the test client's RAW_URI then holds all of it.
+    response = client.get(f"{PREFIX}{path}?{urlencode(query)}", headers=headers)
     assert response.status_code == status
     if path in ("/businesses", "/invoices") and status == 200:
         assert "Link" in response.headers
     _assert_headers_described(document, path, response)
+    if status >= 400:
+        problem = {"$ref": "#/components/schemas/Problem", "components": document["components"]}
+        OAS30Validator(problem).validate(response.get_json())
 
 
 def test_headers_of_a_429_are_described_on_it(make_app, factory, document):

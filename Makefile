@@ -6,7 +6,7 @@ DEMO_DATABASE_URL ?= mysql://root@localhost/agentapi_demo?unix_socket=/run/mysql
 DEMO_BIND ?= 127.0.0.1:8000
 DEMO_BUSINESS := 01HTENANT0000000000000000
 
-.PHONY: install test lint format openapi demo bench lock clean
+.PHONY: install test lint lint-openapi format openapi demo bench lock clean
 
 install: $(VENV)/.installed
 
@@ -19,11 +19,29 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(MAKE) --no-print-directory lint-openapi
 	$(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# openapi.yaml against Spectral's spectral:oas and the OWASP API Security rulesets
+# (.spectral.yaml), pinned in tools/spectral; any warning fails. Installs Node.js and
+# npm from Debian's packages where missing; --ignore-scripts: the packages need no
+# install step, and the one script in the tree only reports installs to a third party.
+SPECTRAL_DIR := tools/spectral
+lint-openapi: $(SPECTRAL_DIR)/node_modules/.installed
+	$(SPECTRAL_DIR)/node_modules/.bin/spectral lint --fail-severity=warn openapi.yaml
+
+$(SPECTRAL_DIR)/node_modules/.installed: $(SPECTRAL_DIR)/package.json $(SPECTRAL_DIR)/package-lock.json
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null 2>&1; then sudo=sudo; \
+	  else echo "lint-openapi needs Node.js and npm: install Debian's nodejs and npm packages" >&2; exit 1; fi; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq nodejs npm; \
+	fi
+	cd $(SPECTRAL_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
 
 format: install
 	$(BIN)/ruff check --fix .

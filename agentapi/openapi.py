@@ -10,8 +10,10 @@ from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 
 from .auth import SCOPES
+from .headers import MAX_HEADER_FIELD_BYTES, MAX_HEADER_FIELDS, MAX_TARGET_BYTES
 from .operations import Operation
-from .schemas import COMPONENTS
+from .params import MAX_CURSOR_LENGTH
+from .schemas import COMPONENTS, REQUEST_ID_TEXT
 
 TOKEN_FORMAT = (
     "API key sent as `Authorization: Bearer vb_<prefix>_<secret>`: `vb_`, an 8-character "
@@ -20,37 +22,118 @@ TOKEN_FORMAT = (
     + ". Each operation names the scope it needs in `x-required-scope`."
 )
 
-HEADER_DOCS = {
-    "X-Request-ID": "Echo of a valid incoming X-Request-ID, or a new id.",
-    "X-RateLimit-Limit": "Requests allowed per key in the moving window.",
-    "X-RateLimit-Remaining": "Requests left in the current window.",
-    "X-RateLimit-Reset": "Unix time (seconds) when a request slot frees up.",
-    "Retry-After": "Seconds to wait before retrying.",
-    "WWW-Authenticate": "RFC 6750 challenge.",
-    "Link": 'Next page, as <url>; rel="next", when has_more is true.',
-    "Allow": "Methods the route answers.",
-}
+INT64_MAX = 2**63 - 1
+# The rate limit is configured (AGENTAPI_RATE_LIMIT) with no cap of its own: its
+# counters and windows are bounded only by 64-bit integers.
+RATE_NUMBER = {"type": "integer", "format": "int64", "minimum": 0, "maximum": INT64_MAX}
+WHEN_KEYED = " Sent on every response to a request authenticated with a key."
+# The Link repeats the request's query (capped by headers.MAX_TARGET_BYTES, each byte
+# at most tripled by percent-encoding) with a new cursor.
+LINK_LENGTH = 3 * MAX_TARGET_BYTES + MAX_CURSOR_LENGTH + 64
 
-ERROR_RESPONSES = {
-    "400": ("BadRequest", "A parameter is unknown, repeated or malformed.", []),
-    "401": ("Unauthorized", "No token, or an invalid one.", ["WWW-Authenticate"]),
-    "403": ("Forbidden", "The key lacks the route's scope.", ["WWW-Authenticate"]),
-    "404": ("NotFound", "No such business, or the key may not read it.", []),
-    "405": ("MethodNotAllowed", "Only GET and HEAD are answered.", ["Allow"]),
-    "429": ("TooManyRequests", "Rate limit exceeded.", ["Retry-After"]),
-    "500": ("InternalError", "Unexpected error; details are in the server log.", []),
-    "503": ("ServiceUnavailable", "The database is not answering.", ["Retry-After"]),
+# Every header the service sends: (description, schema). A new header goes here and
+# into the lists below that say which responses carry it.
+HEADER_DOCS: dict[str, tuple[str, dict[str, Any]]] = {
+    "X-Request-ID": ("Echo of a valid incoming X-Request-ID, or a new id.", REQUEST_ID_TEXT),
+    "X-Content-Type-Options": ("Always nosniff.", {"type": "string", "enum": ["nosniff"]}),
+    "Cache-Control": (
+        "no-store, except on the 200 of /schema: public, max-age=300.",
+        {
+            "type": "string",
+            "pattern": r"^[a-z-]+(=[0-9]+)?(, [a-z-]+(=[0-9]+)?)*$",
+            "maxLength": 128,
+        },
+    ),
+    "X-RateLimit-Limit": (
+        "Requests allowed per key in the moving window." + WHEN_KEYED,
+        RATE_NUMBER,
+    ),
+    "X-RateLimit-Remaining": ("Requests left in the current window." + WHEN_KEYED, RATE_NUMBER),
+    "X-RateLimit-Reset": (
+        "Unix time (seconds) when a request slot frees up." + WHEN_KEYED,
+        RATE_NUMBER,
+    ),
+    "Retry-After": ("Seconds to wait before retrying.", {**RATE_NUMBER, "minimum": 1}),
+    "WWW-Authenticate": (
+        "RFC 6750 challenge.",
+        {"type": "string", "pattern": "^Bearer ", "maxLength": 256},
+    ),
+    "Link": (
+        'Next page, as <url>; rel="next", when has_more is true.',
+        {"type": "string", "pattern": '^<[^>]+>; rel="next"$', "maxLength": LINK_LENGTH},
+    ),
 }
+# On every response, whatever the route or status.
+DEFAULT_HEADERS = ["X-Request-ID", "X-Content-Type-Options", "Cache-Control"]
+# owasp:api4:2023-rate-limit wants exactly one family on a response (its check is a
+# oneOf): RateLimit, RateLimit-Limit with RateLimit-Reset, or X-RateLimit-Limit. A
+# response that declares both X-RateLimit-* and the IETF RateLimit fails it.
 RATE_HEADERS = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
 
-
-def _header(name: str) -> dict[str, Any]:
-    kind = "integer" if name.startswith("X-RateLimit") or name == "Retry-After" else "string"
-    return {"description": HEADER_DOCS[name], "schema": {"type": kind}}
+# status: (component name, description, headers beyond the defaults). A 401, 414 or 431
+# is answered before any key is known, so it never carries the per-key rate-limit headers.
+ERROR_RESPONSES = {
+    "400": ("BadRequest", "A parameter is unknown, repeated or malformed.", RATE_HEADERS),
+    "401": ("Unauthorized", "No token, or an invalid one.", ["WWW-Authenticate"]),
+    "403": (
+        "Forbidden",
+        "The key lacks the route's scope.",
+        ["WWW-Authenticate", *RATE_HEADERS],
+    ),
+    "404": ("NotFound", "No such business, or the key may not read it.", RATE_HEADERS),
+    "414": (
+        "URITooLong",
+        f"The URL is longer than {MAX_TARGET_BYTES} bytes (checked before the key).",
+        [],
+    ),
+    "431": (
+        "RequestHeaderFieldsTooLarge",
+        f"More than {MAX_HEADER_FIELDS} header fields, or one longer than "
+        f"{MAX_HEADER_FIELD_BYTES} bytes (checked before the key).",
+        [],
+    ),
+    "429": (
+        "TooManyRequests",
+        "Rate limit exceeded: the key's, or (without X-RateLimit-*) the client address's "
+        "limit of failed authentications.",
+        ["Retry-After", *RATE_HEADERS],
+    ),
+    "500": (
+        "InternalError",
+        "Unexpected error; details are in the server log.",
+        RATE_HEADERS,
+    ),
+    "503": (
+        "ServiceUnavailable",
+        "The database or the rate-limit store is not answering.",
+        ["Retry-After", *RATE_HEADERS],
+    ),
+}
+TAG_DOCS = {
+    "Businesses": "The businesses a key may read, with their invoice templates.",
+    "Invoices": "Invoices of one business, with their line items on request.",
+    "Services": "Bookable services of one business.",
+    "Availability": "Open availability slots of one business.",
+    "Meta": "Public routes: this document and the health check.",
+}
+# Paths are absolute from the host root (they carry AGENTAPI_URL_PREFIX), so the one
+# server is the host that serves this document.
+SERVERS = [
+    {
+        "url": "/",
+        "description": "This installation: the host serving this document (production, "
+        "staging or local alike).",
+        "x-internal": False,
+    }
+]
 
 
 def _headers(names: list[str]) -> dict[str, Any]:
-    return {name: _header(name) for name in ["X-Request-ID", *names]}
+    """Response headers by reference to components/headers, the defaults first."""
+    return {
+        name: {"$ref": f"#/components/headers/{name}"}
+        for name in dict.fromkeys([*DEFAULT_HEADERS, *names])
+    }
 
 
 def _operation_doc(op: Operation) -> dict[str, Any]:
@@ -91,8 +174,9 @@ def _operation_doc(op: Operation) -> dict[str, Any]:
     codes = ["400", "401", "403", "404", "429"] if op.scope else []
     if op.params and not op.scope:
         codes.append("400")
+    codes += ["414", "431"]  # every request's size is checked first
     codes += ["500", "503"] if op.operation_id != "getSchema" else ["500"]
-    for code in codes:
+    for code in sorted(codes):
         doc["responses"][code] = {"$ref": f"#/components/responses/{ERROR_RESPONSES[code][0]}"}
     return doc
 
@@ -108,15 +192,19 @@ def build_spec(app: Flask) -> APISpec:
             "description": (
                 "Read-only JSON API over InvoiceScript's businesses, invoices, services and "
                 "availability. Errors are application/problem+json (RFC 9457). Lists are "
-                "keyset-paginated with opaque cursors."
+                "keyset-paginated with opaque cursors. A method a route does not answer gets a "
+                "405 problem whose Allow header lists the methods it does."
             )
         },
+        servers=SERVERS,
     )
     spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": TOKEN_FORMAT}
     )
     for name, schema in COMPONENTS.items():
         spec.components.schema(name, schema)
+    for name, (description, schema) in HEADER_DOCS.items():
+        spec.components.header(name, {"description": description, "schema": schema})
     for _code, (name, description, headers) in ERROR_RESPONSES.items():
         spec.components.response(
             name,
@@ -128,12 +216,16 @@ def build_spec(app: Flask) -> APISpec:
                 },
             },
         )
+    tags = set()
     with app.test_request_context():
         for endpoint in sorted(app.view_functions):
             view = app.view_functions[endpoint]
             op = getattr(view, "operation", None)
             if op is not None:
                 spec.path(view=view, app=app, operations={"get": _operation_doc(op)})
+                tags.add(op.tag)
+    for tag in sorted(tags):
+        spec.tag({"name": tag, **({"description": TAG_DOCS[tag]} if tag in TAG_DOCS else {})})
     return spec
 
 

@@ -16,6 +16,9 @@ ID_PATTERN = "^[0-9A-Z]{1,26}$"
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 MAX_CURSOR_LENGTH = 512
+# The longest RFC 3339 timestamp the document invites: 2026-01-31T12:00:00.123456789+01:00
+# (nanoseconds; parse_timestamp keeps microseconds and ignores further digits).
+MAX_TIMESTAMP_LENGTH = 35
 _ID = re.compile(ID_PATTERN)
 # [0-9], never \d: Python's \d also matches other scripts' digits (Arabic-Indic, fullwidth),
 # which int() and fromisoformat then read as numbers. RFC 3339 offsets are hh 00-23, mm 00-59.
@@ -168,13 +171,24 @@ def business_id_param(description: str) -> Param:
 LIMIT = Param(
     "limit",
     parse_limit,
-    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+    {
+        "type": "integer",
+        "format": "int32",
+        "minimum": 1,
+        "maximum": MAX_LIMIT,
+        "default": DEFAULT_LIMIT,
+    },
     "Page size.",
     default=DEFAULT_LIMIT,
 )
 CURSOR = Param(
     "cursor",
     parse_cursor,
-    {"type": "string", "minLength": 1, "maxLength": MAX_CURSOR_LENGTH},
+    {
+        "type": "string",
+        "pattern": r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
+        "minLength": 3,
+        "maxLength": MAX_CURSOR_LENGTH,
+    },
     "Opaque cursor from a previous page's next_cursor, valid with the same filters and sort.",
 )

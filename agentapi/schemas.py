@@ -4,21 +4,55 @@ from __future__ import annotations
 
 from typing import Any
 
-from .params import ID_PATTERN
+from .auth import SCOPES
+from .columns import TIMESTAMP_LENGTH, column, decimal_schema, id_schema
+from .errors import PROBLEM_TYPE, TITLES
+from .headers import MAX_HEADER_FIELD_BYTES, MAX_TARGET_BYTES, REQUEST_ID
+from .params import MAX_CURSOR_LENGTH, MAX_LIMIT
 
-ID = {"type": "string", "pattern": ID_PATTERN, "example": "01HTENANT0000000000000000"}
+# Every string, integer and list carries its bounds: strings and integers from the
+# columns they are read from (sql/schema.sql, through columns.column), lists from the
+# largest page or the count the data model allows.
+ID = id_schema()
 NULLABLE_ID = {**ID, "nullable": True}
-MONEY = {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$", "example": "1250.00"}
-TIMESTAMP = {"type": "string", "format": "date-time", "example": "2026-01-31T12:00:00Z"}
+# Shapes for values computed outside one column (a DECIMAL(15,2) amount, a DATETIME(6)).
+MONEY = {**decimal_schema(15, 2), "example": "1250.00"}
+TIMESTAMP = {
+    "type": "string",
+    "format": "date-time",
+    "maxLength": TIMESTAMP_LENGTH,
+    "example": "2026-01-31T12:00:00Z",
+}
 NULLABLE_TIMESTAMP = {**TIMESTAMP, "nullable": True}
-DATE = {"type": "string", "format": "date", "example": "2026-01-31"}
-# A NOT NULL column can still hold a zero date ('0000-00-00') written under a lax
-# sql_mode: it is no date, and is shown as null (docs/api.md, "Dates").
-STORED_TIMESTAMP = {**NULLABLE_TIMESTAMP, "description": "null when stored as a zero date"}
-STORED_DATE = {**DATE, "nullable": True, "description": "null when stored as a zero date"}
+DATE = {
+    "type": "string",
+    "format": "date",
+    "minLength": 10,
+    "maxLength": 10,
+    "example": "2026-01-31",
+}
+CURSOR_TEXT = {
+    "type": "string",
+    "pattern": r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
+    "minLength": 3,
+    "maxLength": MAX_CURSOR_LENGTH,
+}
+# Lines of one invoice: positions are SMALLINT UNSIGNED (0-65535) and InvoiceScript
+# gives each line its own position, so an invoice has at most 65,536 lines.
+MAX_ITEMS_PER_INVOICE = 65536
+# Templates of one business: no column bounds their number. InvoiceScript keeps a
+# short list per business; this is the count the document promises (not yet capped
+# by the query: a business with more would break it).
+MAX_TEMPLATES_PER_BUSINESS = 1000
+# detail and errors[].parameter can repeat a parameter or header name the client
+# sent, which the request caps bound (headers.py); messages are the service's own.
+MAX_ECHOED_NAME = max(MAX_TARGET_BYTES, MAX_HEADER_FIELD_BYTES)
+MAX_MESSAGE = 1024
+REQUEST_ID_TEXT = {"type": "string", "pattern": f"^{REQUEST_ID.pattern}$", "maxLength": 128}
 
 
 def _string(nullable: bool = False, **extra: Any) -> dict[str, Any]:
+    """A string; give it a maxLength (the lint fails without one)."""
     return {"type": "string", **({"nullable": True} if nullable else {}), **extra}
 
 
@@ -37,69 +71,100 @@ def _object(properties: dict[str, Any], description: str = "") -> dict[str, Any]
 def _list_of(item: str) -> dict[str, Any]:
     return _object(
         {
-            "data": {"type": "array", "items": {"$ref": f"#/components/schemas/{item}"}},
+            "data": {
+                "type": "array",
+                "maxItems": MAX_LIMIT,  # the largest page
+                "items": {"$ref": f"#/components/schemas/{item}"},
+            },
             "has_more": {"type": "boolean"},
-            "next_cursor": _string(nullable=True, description="Pass as cursor for the next page"),
+            "next_cursor": {
+                **CURSOR_TEXT,
+                "nullable": True,
+                "description": "Pass as cursor for the next page",
+            },
         },
         f"A page of {item} objects.",
     )
 
 
+def _timestamp(qualified: str, **extra: Any) -> dict[str, Any]:
+    return column(qualified, example="2026-01-31T12:00:00Z", **extra)
+
+
+MONEY_EXAMPLE = {"example": "1250.00"}
 INVOICE_PROPERTIES = {
-    "id": ID,
-    "business_id": ID,
-    "template_id": NULLABLE_ID,
-    "number": _string(maxLength=50),
-    "status": {"type": "string", "enum": ["draft", "sent", "paid", "void"]},
-    "customer": _object({"name": _string(maxLength=200), "email": _string(nullable=True)}),
-    "currency": _string(minLength=3, maxLength=3),
-    "issue_date": STORED_DATE,
-    "due_date": {**DATE, "nullable": True},
-    "subtotal": MONEY,
-    "tax_total": MONEY,
-    "total": MONEY,
-    "amount_paid": MONEY,
-    "amount_due": {**MONEY, "description": "total minus amount_paid"},
-    "paid_at": NULLABLE_TIMESTAMP,
-    "created_at": STORED_TIMESTAMP,
-    "updated_at": STORED_TIMESTAMP,
+    "id": column("invoices.id"),
+    "business_id": column("invoices.business_id"),
+    "template_id": column("invoices.template_id"),
+    "number": column("invoices.number"),
+    "status": column("invoices.status"),
+    "customer": _object(
+        {"name": column("invoices.customer_name"), "email": column("invoices.customer_email")}
+    ),
+    "currency": column("invoices.currency", minLength=3),
+    "issue_date": column("invoices.issue_date", example="2026-01-31"),
+    "due_date": column("invoices.due_date", example="2026-01-31"),
+    "subtotal": column("invoices.subtotal", **MONEY_EXAMPLE),
+    "tax_total": column("invoices.tax_total", **MONEY_EXAMPLE),
+    "total": column("invoices.total", **MONEY_EXAMPLE),
+    "amount_paid": column("invoices.amount_paid", **MONEY_EXAMPLE),
+    # total minus amount_paid: two DECIMAL(15,2) values differ by up to 14 whole digits.
+    "amount_due": {
+        **decimal_schema(16, 2),
+        "description": "total minus amount_paid",
+        **MONEY_EXAMPLE,
+    },
+    "paid_at": _timestamp("invoices.paid_at"),
+    "created_at": _timestamp("invoices.created_at"),
+    "updated_at": _timestamp("invoices.updated_at"),
     "items": {
         "type": "array",
+        "maxItems": MAX_ITEMS_PER_INVOICE,
         "items": {"$ref": "#/components/schemas/InvoiceItem"},
         "description": "Only with include=items; ordered by position.",
     },
 }
 INVOICE = _object(INVOICE_PROPERTIES, "An invoice.")
 INVOICE["required"] = [name for name in INVOICE_PROPERTIES if name != "items"]
+SLOT_COUNT = column("availability_slots.capacity")
+# Report rows: SUM over DECIMAL(15,2) is DECIMAL(37,2) in MariaDB and MySQL; a count is
+# a BIGINT. Rows: one per currency (CHAR(3) of A-Z), status and period (at most 400).
+REPORT_SUM = {**decimal_schema(37, 2), "example": "1250.00"}
+REPORT_COUNT = {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}
+MAX_CURRENCIES = 26**3
+MAX_SUMMARY_ROWS = MAX_CURRENCIES * 4 * 400
 
 COMPONENTS: dict[str, dict[str, Any]] = {
     "InvoiceTemplate": _object(
         {
-            "id": ID,
-            "name": _string(maxLength=200),
-            "is_default": {"type": "boolean"},
-            "payment_terms_days": {"type": "integer", "minimum": 0, "nullable": True},
-            "notes": _string(nullable=True),
-            "footer": _string(nullable=True),
-            "created_at": STORED_TIMESTAMP,
-            "updated_at": STORED_TIMESTAMP,
+            "id": column("invoice_templates.id"),
+            "name": column("invoice_templates.name"),
+            "is_default": column("invoice_templates.is_default"),
+            "payment_terms_days": column("invoice_templates.payment_terms_days"),
+            "notes": column("invoice_templates.notes"),
+            "footer": column("invoice_templates.footer"),
+            "created_at": _timestamp("invoice_templates.created_at"),
+            "updated_at": _timestamp("invoice_templates.updated_at"),
         },
         "An invoice template of a business.",
     ),
     "Business": _object(
         {
-            "id": ID,
-            "name": _string(maxLength=200),
-            "legal_name": _string(nullable=True),
-            "email": _string(nullable=True),
-            "phone": _string(nullable=True),
-            "country": _string(nullable=True, minLength=2, maxLength=2),
-            "currency": _string(minLength=3, maxLength=3),
-            "timezone": _string(description="IANA time zone", example="Europe/Berlin"),
-            "created_at": STORED_TIMESTAMP,
-            "updated_at": STORED_TIMESTAMP,
+            "id": column("businesses.id"),
+            "name": column("businesses.name"),
+            "legal_name": column("businesses.legal_name"),
+            "email": column("businesses.email"),
+            "phone": column("businesses.phone"),
+            "country": column("businesses.country", minLength=2),
+            "currency": column("businesses.currency", minLength=3),
+            "timezone": column(
+                "businesses.timezone", description="IANA time zone", example="Europe/Berlin"
+            ),
+            "created_at": _timestamp("businesses.created_at"),
+            "updated_at": _timestamp("businesses.updated_at"),
             "invoice_templates": {
                 "type": "array",
+                "maxItems": MAX_TEMPLATES_PER_BUSINESS,
                 "items": {"$ref": "#/components/schemas/InvoiceTemplate"},
             },
         },
@@ -107,52 +172,59 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     ),
     "InvoiceItem": _object(
         {
-            "id": ID,
-            "position": {"type": "integer", "minimum": 0},
-            "service_id": NULLABLE_ID,
-            "description": _string(maxLength=500),
-            "quantity": {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{3}$", "example": "2.000"},
-            "unit_price": MONEY,
-            "tax_rate": {**MONEY, "example": "20.00"},
-            "amount": MONEY,
+            "id": column("invoice_items.id"),
+            "position": column("invoice_items.position"),
+            "service_id": column("invoice_items.service_id"),
+            "description": column("invoice_items.description"),
+            "quantity": column("invoice_items.quantity", example="2.000"),
+            "unit_price": column("invoice_items.unit_price", **MONEY_EXAMPLE),
+            "tax_rate": column("invoice_items.tax_rate", example="20.00"),
+            "amount": column("invoice_items.amount", **MONEY_EXAMPLE),
         },
         "A line of an invoice.",
     ),
     "Invoice": INVOICE,
     "Service": _object(
         {
-            "id": ID,
-            "business_id": ID,
-            "name": _string(maxLength=200),
-            "description": _string(nullable=True),
-            "duration_minutes": {"type": "integer", "minimum": 0},
-            "price": MONEY,
-            "currency": _string(minLength=3, maxLength=3),
-            "is_active": {"type": "boolean"},
-            "created_at": STORED_TIMESTAMP,
-            "updated_at": STORED_TIMESTAMP,
+            "id": column("services.id"),
+            "business_id": column("services.business_id"),
+            "name": column("services.name"),
+            "description": column("services.description"),
+            "duration_minutes": column("services.duration_minutes"),
+            "price": column("services.price", **MONEY_EXAMPLE),
+            "currency": column("services.currency", minLength=3),
+            "is_active": column("services.is_active"),
+            "created_at": _timestamp("services.created_at"),
+            "updated_at": _timestamp("services.updated_at"),
         },
         "A bookable service.",
     ),
     "AvailabilitySlot": _object(
         {
-            "id": ID,
-            "business_id": ID,
-            "service_id": {**NULLABLE_ID, "description": "null: open to any service"},
-            "starts_at": {**STORED_TIMESTAMP, "example": "2026-02-02T09:00:00+01:00"},
-            "ends_at": {**STORED_TIMESTAMP, "example": "2026-02-02T10:00:00+01:00"},
-            "capacity": {"type": "integer", "minimum": 0},
-            "booked": {"type": "integer", "minimum": 0},
-            "remaining": {"type": "integer", "minimum": 1},
+            "id": column("availability_slots.id"),
+            "business_id": column("availability_slots.business_id"),
+            "service_id": column(
+                "availability_slots.service_id", description="null: open to any service"
+            ),
+            "starts_at": column(
+                "availability_slots.starts_at", example="2026-02-02T09:00:00+01:00"
+            ),
+            "ends_at": column("availability_slots.ends_at", example="2026-02-02T10:00:00+01:00"),
+            "capacity": SLOT_COUNT,
+            "booked": column("availability_slots.booked"),
+            # Only slots with booked < capacity are listed.
+            "remaining": {**SLOT_COUNT, "minimum": 1},
         },
         "A slot with room left; times in the business's local time with its offset.",
     ),
     "InvoiceTotal": _object(
         {
-            "currency": _string(minLength=3, maxLength=3),
-            "status": {"type": "string", "enum": ["draft", "sent", "paid", "void"]},
+            "currency": column("invoices.currency", minLength=3),
+            "status": column("invoices.status"),
             "period": _string(
                 nullable=True,
+                maxLength=10,
+                pattern=r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?|-W[0-9]{2}|-Q[1-4])?$",
                 description="2026-03-04, 2026-W10 (ISO week), 2026-03, 2026-Q1 or 2026; "
                 "null without interval",
                 example="2026-03",
@@ -163,36 +235,46 @@ COMPONENTS: dict[str, dict[str, Any]] = {
                 "description": "First day of the period (a Monday for weeks); null without "
                 "interval",
             },
-            "count": {"type": "integer", "minimum": 1},
-            "subtotal": MONEY,
-            "tax_total": MONEY,
-            "total": MONEY,
-            "amount_paid": MONEY,
-            "amount_due": {**MONEY, "description": "total minus amount_paid"},
+            "count": REPORT_COUNT,
+            "subtotal": REPORT_SUM,
+            "tax_total": REPORT_SUM,
+            "total": REPORT_SUM,
+            "amount_paid": REPORT_SUM,
+            "amount_due": {**REPORT_SUM, "description": "total minus amount_paid"},
         },
         "Counts and sums of the invoices of one currency, status and period.",
     ),
     "InvoiceSummary": _object(
-        {"data": {"type": "array", "items": {"$ref": "#/components/schemas/InvoiceTotal"}}},
+        {
+            "data": {
+                "type": "array",
+                "maxItems": MAX_SUMMARY_ROWS,
+                "items": {"$ref": "#/components/schemas/InvoiceTotal"},
+            }
+        },
         "Invoice totals; periods without invoices are omitted.",
     ),
     "AgingRow": _object(
         {
-            "currency": _string(minLength=3, maxLength=3),
-            "count": {"type": "integer", "minimum": 1},
-            "not_due": {**MONEY, "description": "No due_date, or due on or after as_of"},
-            "days_1_30": {**MONEY, "description": "1 to 30 days past due"},
-            "days_31_60": {**MONEY, "description": "31 to 60 days past due"},
-            "days_61_90": {**MONEY, "description": "61 to 90 days past due"},
-            "days_over_90": {**MONEY, "description": "More than 90 days past due"},
-            "total_due": {**MONEY, "description": "Sum of the buckets"},
+            "currency": column("invoices.currency", minLength=3),
+            "count": REPORT_COUNT,
+            "not_due": {**REPORT_SUM, "description": "No due_date, or due on or after as_of"},
+            "days_1_30": {**REPORT_SUM, "description": "1 to 30 days past due"},
+            "days_31_60": {**REPORT_SUM, "description": "31 to 60 days past due"},
+            "days_61_90": {**REPORT_SUM, "description": "61 to 90 days past due"},
+            "days_over_90": {**REPORT_SUM, "description": "More than 90 days past due"},
+            "total_due": {**REPORT_SUM, "description": "Sum of the buckets"},
         },
         "Amounts due of one currency's open invoices, by days past due.",
     ),
     "ReceivablesAging": _object(
         {
             "as_of": DATE,
-            "data": {"type": "array", "items": {"$ref": "#/components/schemas/AgingRow"}},
+            "data": {
+                "type": "array",
+                "maxItems": MAX_CURRENCIES,
+                "items": {"$ref": "#/components/schemas/AgingRow"},
+            },
         },
         "Open invoices (status sent, amount_due > 0) by days past due on as_of.",
     ),
@@ -201,7 +283,10 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "ServiceList": _list_of("Service"),
     "AvailabilityList": _list_of("AvailabilitySlot"),
     "Health": _object(
-        {"status": {"type": "string", "enum": ["ok"]}, "database": {"type": "string"}},
+        {
+            "status": {"type": "string", "enum": ["ok"]},
+            "database": {"type": "string", "enum": ["ok"]},
+        },
         "The service and its database answer.",
     ),
     "OpenAPIDocument": {"type": "object", "description": "This document, as JSON."},
@@ -210,30 +295,27 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         "description": "RFC 9457 problem details, as every non-2xx response.",
         "required": ["type", "title", "status", "detail", "code", "request_id"],
         "properties": {
-            "type": {"type": "string"},
-            "title": {"type": "string"},
-            "status": {"type": "integer"},
-            "detail": {"type": "string"},
-            "code": {
+            "type": {"type": "string", "enum": [PROBLEM_TYPE + code for code in TITLES]},
+            "title": {"type": "string", "enum": [*dict.fromkeys([*TITLES.values(), "Error"])]},
+            "status": {"type": "integer", "format": "int32", "minimum": 400, "maximum": 599},
+            "detail": {"type": "string", "maxLength": MAX_ECHOED_NAME + MAX_MESSAGE},
+            "code": {"type": "string", "enum": list(TITLES)},
+            "request_id": REQUEST_ID_TEXT,
+            "required_scope": {
                 "type": "string",
-                "enum": [
-                    "unauthorized",
-                    "invalid_token",
-                    "insufficient_scope",
-                    "invalid_parameter",
-                    "not_found",
-                    "method_not_allowed",
-                    "rate_limited",
-                    "service_unavailable",
-                    "internal_error",
-                ],
+                "enum": list(SCOPES),
+                "description": "With insufficient_scope",
             },
-            "request_id": {"type": "string"},
-            "required_scope": {"type": "string", "description": "With insufficient_scope"},
             "errors": {
                 "type": "array",
-                "description": "With invalid_parameter: each parameter at fault.",
-                "items": _object({"parameter": {"type": "string"}, "message": {"type": "string"}}),
+                "description": "With invalid_parameter: the first parameter at fault.",
+                "maxItems": 1,
+                "items": _object(
+                    {
+                        "parameter": {"type": "string", "maxLength": MAX_ECHOED_NAME},
+                        "message": {"type": "string", "maxLength": MAX_MESSAGE},
+                    }
+                ),
             },
         },
     },

@@ -19,6 +19,7 @@ from ..params import (
     CURSOR,
     ID_PATTERN,
     LIMIT,
+    MAX_TIMESTAMP_LENGTH,
     Param,
     business_id_param,
     parse_date,
@@ -35,6 +36,9 @@ MAX_SPAN = timedelta(days=31)
 DATE_OR_TIMESTAMP = {
     "type": "string",
     "anyOf": [{"format": "date"}, {"format": "date-time"}],
+    "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$",
+    "maxLength": MAX_TIMESTAMP_LENGTH,
 }
 
 

@@ -16,6 +16,7 @@ from ..pagination import decode_cursor, list_response
 from ..params import (
     CURSOR,
     LIMIT,
+    MAX_TIMESTAMP_LENGTH,
     Param,
     business_id_param,
     choice_parser,
@@ -57,25 +58,29 @@ PARAMS = (
     Param(
         "status",
         subset_parser(STATUSES),
-        {"type": "string", "pattern": subset_pattern(STATUSES)},
+        {
+            "type": "string",
+            "pattern": subset_pattern(STATUSES),
+            "maxLength": len(",".join(STATUSES)),
+        },
         "Comma-separated statuses to include (default: all).",
     ),
     Param(
         "issued_from",
         parse_date,
-        {"type": "string", "format": "date"},
+        {"type": "string", "format": "date", "minLength": 10, "maxLength": 10},
         "Earliest issue date, inclusive (YYYY-MM-DD).",
     ),
     Param(
         "issued_to",
         parse_date,
-        {"type": "string", "format": "date"},
+        {"type": "string", "format": "date", "minLength": 10, "maxLength": 10},
         "Latest issue date, inclusive (YYYY-MM-DD).",
     ),
     Param(
         "updated_since",
         parse_timestamp,
-        {"type": "string", "format": "date-time"},
+        {"type": "string", "format": "date-time", "maxLength": MAX_TIMESTAMP_LENGTH},
         "Only invoices updated at or after this RFC 3339 timestamp.",
     ),
     Param(

@@ -40,19 +40,19 @@ SUMMARY_PARAMS = (
     Param(
         "status",
         subset_parser(STATUSES),
-        {"type": "string", "pattern": subset_pattern(STATUSES)},
+        {"type": "string", "pattern": subset_pattern(STATUSES), "maxLength": 20},
         "Comma-separated statuses to include (default: all).",
     ),
     Param(
         "issued_from",
         parse_date,
-        {"type": "string", "format": "date"},
+        {"type": "string", "format": "date", "minLength": 10, "maxLength": 10},
         "Earliest issue date, inclusive (YYYY-MM-DD). Required with interval.",
     ),
     Param(
         "issued_to",
         parse_date,
-        {"type": "string", "format": "date"},
+        {"type": "string", "format": "date", "minLength": 10, "maxLength": 10},
         "Latest issue date, inclusive (YYYY-MM-DD). Required with interval; the window "
         f"may then touch at most {MAX_PERIODS} periods.",
     ),
@@ -70,7 +70,7 @@ AGING_PARAMS = (
     Param(
         "as_of",
         parse_date,
-        {"type": "string", "format": "date"},
+        {"type": "string", "format": "date", "minLength": 10, "maxLength": 10},
         "The day to age on (YYYY-MM-DD). Default: today in the business's time zone.",
     ),
 )

@@ -2,9 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DEMO_DATABASE_URL ?= mysql://root@localhost/agentapi_demo?unix_socket=/run/mysqld/mysqld.sock
+# Empty: `make demo` runs a private MariaDB under .demo/ (tools/demo.sh).
+DEMO_DATABASE_URL ?=
 DEMO_BIND ?= 127.0.0.1:8000
-DEMO_BUSINESS := 01HTENANT0000000000000000
 
 .PHONY: install test lint format openapi demo bench lock clean
 
@@ -16,7 +16,10 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
-test: install
+# System packages first (tools/system-deps.sh): the virtualenv needs python3-venv.
+test:
+	@tools/system-deps.sh test
+	@$(MAKE) --no-print-directory install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -32,16 +35,10 @@ format: install
 openapi: install
 	$(BIN)/agentapi openapi
 
-demo: install
-	@export AGENTAPI_DATABASE_URL='$(DEMO_DATABASE_URL)'; \
-	$(BIN)/agentapi db init --create-database && \
-	$(BIN)/agentapi demo seed && \
-	token=$$($(BIN)/agentapi keys create --name "demo $$(date -u +%FT%TZ)" \
-	  --scopes businesses:read,invoices:read,services:read,availability:read 2>/dev/null | tail -n 1) && \
-	echo && echo "Demo API on http://$(DEMO_BIND) - try:" && echo && \
-	echo "  curl \"http://$(DEMO_BIND)/api/agent/v1/invoices?business_id=$(DEMO_BUSINESS)\" -H \"Authorization: Bearer $$token\"" && \
-	echo && \
-	AGENTAPI_BIND='$(DEMO_BIND)' exec $(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
+demo:
+	@DEMO_DATABASE_URL='$(DEMO_DATABASE_URL)' tools/system-deps.sh demo
+	@$(MAKE) --no-print-directory install
+	@DEMO_DATABASE_URL='$(DEMO_DATABASE_URL)' DEMO_BIND='$(DEMO_BIND)' BIN='$(BIN)' tools/demo.sh
 
 # The benchmark (docs/benchmarks.md): never part of `make test`. Installs wrk and
 # redis-server where missing; BENCH_* variables are described in bench/run.py.

@@ -108,7 +108,8 @@ def build_spec(app: Flask) -> APISpec:
             "description": (
                 "Read-only JSON API over InvoiceScript's businesses, invoices, services and "
                 "availability. Errors are application/problem+json (RFC 9457). Lists are "
-                "keyset-paginated with opaque cursors."
+                "keyset-paginated with opaque cursors. "
+                "Rendered for people at `/api/agent/v1/docs`."
             )
         },
     )

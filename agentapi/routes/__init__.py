@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import availability, businesses, invoices, meta, services
+from . import availability, businesses, docs, invoices, meta, services
 
-BLUEPRINTS = (businesses.bp, invoices.bp, services.bp, availability.bp, meta.bp)
+BLUEPRINTS = (businesses.bp, invoices.bp, services.bp, availability.bp, meta.bp, docs.bp)
 
 
 def register_all(app: Flask, prefix: str) -> None:

@@ -10,9 +10,10 @@ DEMO_BIND ?= 127.0.0.1:8000
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.lock pyproject.toml
+$(VENV)/.installed: requirements.lock requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes \
+	  -r requirements.lock -r requirements-dev.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
@@ -50,11 +51,20 @@ bench: install
 	fi
 	$(BIN)/python -m bench.run
 
+# Two locks with hashes: requirements.lock (what the service runs: docs/deploy.md)
+# and requirements-dev.lock (that plus tests and tools), by pip-tools in a throwaway
+# virtualenv. pip-compile keeps the pins already there; `make lock UPGRADE=1` moves
+# each to the newest its bounds in pyproject.toml allow.
+LOCK_VENV := /tmp/agentapi-lock
+COMPILE = CUSTOM_COMPILE_COMMAND='make lock' $(LOCK_VENV)/bin/pip-compile --quiet \
+	--generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links \
+	$(if $(UPGRADE),--upgrade)
 lock:
-	rm -rf /tmp/agentapi-lock && $(PYTHON) -m venv /tmp/agentapi-lock
-	/tmp/agentapi-lock/bin/pip install --quiet -e '.[test]'
-	{ echo '# Exact versions for every install (make install); regenerate with `make lock`.'; \
-	  /tmp/agentapi-lock/bin/pip freeze --exclude-editable; } > requirements.lock
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet --disable-pip-version-check 'pip-tools>=7.4,<8'
+	$(COMPILE) --output-file requirements.lock pyproject.toml
+	$(COMPILE) --extra test --constraint requirements.lock --output-file requirements-dev.lock \
+	  pyproject.toml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A private MariaDB for `make demo`: tools/demo-mariadb.sh start|stop DIR
+# A private MariaDB for `make demo`: tools/demo-mariadb.sh start|stop|running DIR
 #
 # DIR holds everything: data/ (made by mariadb-install-db on first start), the socket
 # mysqld.sock, mysqld.pid and mariadbd.log. The server listens on that socket only
@@ -9,8 +9,8 @@
 set -euo pipefail
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
-action=${1:?usage: tools/demo-mariadb.sh start|stop DIR}
-dir=${2:?usage: tools/demo-mariadb.sh start|stop DIR}
+action=${1:?usage: tools/demo-mariadb.sh start|stop|running DIR}
+dir=${2:?usage: tools/demo-mariadb.sh start|stop|running DIR}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 chmod 700 "$dir"
@@ -33,6 +33,9 @@ options=(
 ping() { mariadb-admin --no-defaults --socket="$socket" -uroot ping >/dev/null 2>&1; }
 
 case "$action" in
+running)
+  ping
+  ;;
 start)
   if [ "${#socket}" -gt 100 ]; then
     echo "agentapi: $socket is too long for a unix socket; move the checkout or set DEMO_STATE_DIR" >&2
@@ -79,7 +82,7 @@ stop)
   exit 1
   ;;
 *)
-  echo "usage: tools/demo-mariadb.sh start|stop DIR" >&2
+  echo "usage: tools/demo-mariadb.sh start|stop|running DIR" >&2
   exit 2
   ;;
 esac

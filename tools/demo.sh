@@ -28,16 +28,16 @@ if [ -z "${AGENTAPI_CURSOR_SECRET:-}" ]; then
 fi
 
 gunicorn_pid=
+own_database=
 cleanup() {
   trap - EXIT INT TERM
   if [ -n "$gunicorn_pid" ] && kill -0 "$gunicorn_pid" 2>/dev/null; then
     kill -TERM "$gunicorn_pid" 2>/dev/null || true
     wait "$gunicorn_pid" 2>/dev/null || true
   fi
-  if [ -n "${DEMO_DATABASE_URL:-}" ]; then
-    return
+  if [ -n "$own_database" ]; then
+    tools/demo-mariadb.sh stop "$STATE/mariadb"
   fi
-  tools/demo-mariadb.sh stop "$STATE/mariadb"
 }
 
 if [ -n "${DEMO_DATABASE_URL:-}" ]; then
@@ -46,7 +46,13 @@ else
   trap cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
-  tools/demo-mariadb.sh start "$STATE/mariadb"
+  if tools/demo-mariadb.sh running "$STATE/mariadb"; then
+    # Another `make demo` from this checkout runs it: it stops it, not this one.
+    echo "using the private MariaDB in $STATE/mariadb that another make demo started"
+  else
+    own_database=1
+    tools/demo-mariadb.sh start "$STATE/mariadb"
+  fi
   AGENTAPI_DATABASE_URL="mysql://root@localhost/agentapi_demo?unix_socket=$STATE/mariadb/mysqld.sock"
 fi
 export AGENTAPI_DATABASE_URL

@@ -2,21 +2,25 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DEMO_DATABASE_URL ?= mysql://root@localhost/agentapi_demo?unix_socket=/run/mysqld/mysqld.sock
+# Empty: `make demo` runs a private MariaDB under .demo/ (tools/demo.sh).
+DEMO_DATABASE_URL ?=
 DEMO_BIND ?= 127.0.0.1:8000
-DEMO_BUSINESS := 01HTENANT0000000000000000
 
 .PHONY: install test lint lint-openapi format openapi demo bench lock clean
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.lock pyproject.toml
+$(VENV)/.installed: requirements.lock requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes \
+	  -r requirements.lock -r requirements-dev.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
-test: install
+# System packages first (tools/system-deps.sh): the virtualenv needs python3-venv.
+test:
+	@tools/system-deps.sh test
+	@$(MAKE) --no-print-directory install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MAKE) --no-print-directory lint-openapi
@@ -50,16 +54,10 @@ format: install
 openapi: install
 	$(BIN)/agentapi openapi
 
-demo: install
-	@export AGENTAPI_DATABASE_URL='$(DEMO_DATABASE_URL)'; \
-	$(BIN)/agentapi db init --create-database && \
-	$(BIN)/agentapi demo seed && \
-	token=$$($(BIN)/agentapi keys create --name "demo $$(date -u +%FT%TZ)" \
-	  --scopes businesses:read,invoices:read,services:read,availability:read 2>/dev/null | tail -n 1) && \
-	echo && echo "Demo API on http://$(DEMO_BIND) - try:" && echo && \
-	echo "  curl \"http://$(DEMO_BIND)/api/agent/v1/invoices?business_id=$(DEMO_BUSINESS)\" -H \"Authorization: Bearer $$token\"" && \
-	echo && \
-	AGENTAPI_BIND='$(DEMO_BIND)' exec $(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
+demo:
+	@DEMO_DATABASE_URL='$(DEMO_DATABASE_URL)' tools/system-deps.sh demo
+	@$(MAKE) --no-print-directory install
+	@DEMO_DATABASE_URL='$(DEMO_DATABASE_URL)' DEMO_BIND='$(DEMO_BIND)' BIN='$(BIN)' tools/demo.sh
 
 # The benchmark (docs/benchmarks.md): never part of `make test`. Installs wrk and
 # redis-server where missing; BENCH_* variables are described in bench/run.py.
@@ -71,11 +69,20 @@ bench: install
 	fi
 	$(BIN)/python -m bench.run
 
+# Two locks with hashes: requirements.lock (what the service runs: docs/deploy.md)
+# and requirements-dev.lock (that plus tests and tools), by pip-tools in a throwaway
+# virtualenv. pip-compile keeps the pins already there; `make lock UPGRADE=1` moves
+# each to the newest its bounds in pyproject.toml allow.
+LOCK_VENV := /tmp/agentapi-lock
+COMPILE = CUSTOM_COMPILE_COMMAND='make lock' $(LOCK_VENV)/bin/pip-compile --quiet \
+	--generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links \
+	$(if $(UPGRADE),--upgrade)
 lock:
-	rm -rf /tmp/agentapi-lock && $(PYTHON) -m venv /tmp/agentapi-lock
-	/tmp/agentapi-lock/bin/pip install --quiet -e '.[test]'
-	{ echo '# Exact versions for every install (make install); regenerate with `make lock`.'; \
-	  /tmp/agentapi-lock/bin/pip freeze --exclude-editable; } > requirements.lock
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet --disable-pip-version-check 'pip-tools>=7.4,<8'
+	$(COMPILE) --output-file requirements.lock pyproject.toml
+	$(COMPILE) --extra test --constraint requirements.lock --output-file requirements-dev.lock \
+	  pyproject.toml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

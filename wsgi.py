@@ -1,12 +1,5 @@
-"""gunicorn entry point: `gunicorn wsgi:app`."""
+"""gunicorn entry point in a checkout: `gunicorn wsgi:app` (installed: agentapi.wsgi:app)."""
 
-import sys
+from agentapi.wsgi import app
 
-from agentapi import ConfigError, create_app
-
-try:
-    app = create_app()
-except ConfigError as exc:
-    # One line, no traceback: the fix is in the environment, not in the code.
-    sys.stderr.write(f"agentapi: configuration error: {exc}\n")
-    sys.exit(3)
+__all__ = ["app"]

@@ -193,7 +193,8 @@ def build_spec(app: Flask) -> APISpec:
                 "Read-only JSON API over InvoiceScript's businesses, invoices, services and "
                 "availability. Errors are application/problem+json (RFC 9457). Lists are "
                 "keyset-paginated with opaque cursors. A method a route does not answer gets a "
-                "405 problem whose Allow header lists the methods it does."
+                "405 problem whose Allow header lists the methods it does. "
+                "Rendered for people at `/api/agent/v1/docs`."
             )
         },
         servers=SERVERS,

@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-SQL_ROOT = Path(__file__).resolve().parent.parent / "sql"
+# Inside the package when installed from a wheel (agentapi/sql), next to it in a checkout.
+_PACKAGE = Path(__file__).resolve().parent
+SQL_ROOT = _PACKAGE / "sql" if (_PACKAGE / "sql").is_dir() else _PACKAGE.parent / "sql"
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 HEADER_LINE = re.compile(r"--\s*(name|params|returns):\s*(.*)")
 

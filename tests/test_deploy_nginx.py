@@ -28,7 +28,7 @@ from .factories import bearer
 # Headers nginx sets itself instead of relaying gunicorn's.
 NGINX_OWN = {"server", "date", "connection", "keep-alive", "transfer-encoding"}
 
-assert NGINX, "nginx is not installed: .ci/run installs it"
+assert NGINX, "nginx is not installed: `make test` installs it (tools/system-deps.sh)"
 
 
 @pytest.fixture(scope="module")

@@ -38,7 +38,7 @@ PASSED = [
     "Cache-Control",
 ]
 
-assert PHP, "php-cli is not installed: .ci/run installs it"
+assert PHP, "php-cli is not installed: `make test` installs it (tools/system-deps.sh)"
 
 
 @pytest.fixture(scope="module")

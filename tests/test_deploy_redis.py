@@ -20,7 +20,7 @@ from .deploy_support import (
 )
 from .factories import bearer
 
-assert REDIS, "redis-server is not installed: .ci/run installs it"
+assert REDIS, "redis-server is not installed: `make test` installs it (tools/system-deps.sh)"
 
 
 def start_instance(tmp, database_url, redis, name):

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import availability, businesses, invoices, meta, reports, services
+from . import availability, businesses, docs, invoices, meta, reports, services
 
 # reports' /invoices/summary and /invoices/aging are static paths beside /invoices: no clash.
-BLUEPRINTS = (businesses.bp, invoices.bp, reports.bp, services.bp, availability.bp, meta.bp)
+BLUEPRINTS = (
+    businesses.bp,
+    invoices.bp,
+    reports.bp,
+    services.bp,
+    availability.bp,
+    meta.bp,
+    docs.bp,
+)
 
 
 def register_all(app: Flask, prefix: str) -> None:

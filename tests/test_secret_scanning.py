@@ -10,7 +10,7 @@ import tomllib
 
 import pytest
 
-from agentapi.ids import new_token
+from agentapi.tokens import new_token
 
 from .deploy_support import ROOT
 

@@ -554,7 +554,9 @@ def report_checks(context: Context, as_of: date) -> list[Check]:
     out = []
     for conn, database in context.databases.items():
         log(f"reports over {conn}")
-        results = reports.compare(context.services[conn], context.bench.token, database, BIG, as_of)
+        results = reports.compare(
+            context.services[conn], context.bench.token, database, BIG, as_of, REPORT_RUNS
+        )
         for r in results:
             out.append(
                 Check(

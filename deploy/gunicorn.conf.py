@@ -25,6 +25,7 @@ import gunicorn.util
 from gunicorn.glogging import Logger
 from gunicorn.http.message import Request
 
+from agentapi.errors import TITLES
 from agentapi.headers import MAX_HEADER_FIELD_BYTES, MAX_HEADER_FIELDS, MAX_TARGET_BYTES
 from agentapi.tokens import redact
 
@@ -168,7 +169,7 @@ def write_problem(sock, status_int, reason, mesg):
     )
     body = {
         "type": f"urn:invoicescript:agentapi:problem:{code}",
-        "title": reason,
+        "title": TITLES[code],  # the app's title of the code, as every problem has
         "status": status_int,
         "detail": f"{parameter}: {message}." if code == "invalid_parameter" else reason,
         "code": code,

@@ -7,7 +7,8 @@ at most 400 periods apart, nor that `deleted_since` takes no other filter. So a 
 cursor, dates out of those relations, or a filter beside deleted_since, are
 schema-valid and still rightly a 400. Those
 exact rejections, and nothing else, are not counted as failures; nor is an If-None-Match
-outside its pattern answered in full (it names no tag, so it matches nothing).
+outside its pattern answered in full (it names no tag, so it matches nothing), nor a
+schema-violating request refused with 414 or 431 rather than 400.
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ def _rejected_parameter(response) -> tuple[str, str] | None:
 def filter_failure(context, failure, case, response) -> bool:
     """Keep every failure except a valid-looking cursor or from/to relation rejected."""
     if isinstance(failure, AcceptedNegativeData):
+        # A 414 or 431 refuses the request, with the code HTTP has for its size.
+        if failure.status_code in (414, 431):
+            return False
         return not _only_if_none_match_pattern(failure, case)
     if not isinstance(failure, RejectedPositiveData):
         return True

@@ -68,6 +68,10 @@ def statuses_by_route(report_dir: Path) -> dict[str, collections.Counter]:
     return seen
 
 
+# The seed make test fuzzes with (any seed that once found a failure is worth keeping).
+FIXED_SEED = "310807321705142283316665604430232425249"
+
+
 def run_schemathesis(server: LiveServer, token: str, workdir: Path) -> subprocess.CompletedProcess:
     """Every phase but stateful, every check, positive and negative, from a temp directory."""
     env = {
@@ -103,12 +107,10 @@ def run_schemathesis(server: LiveServer, token: str, workdir: Path) -> subproces
             "har",
             "--report-dir",
             str(workdir / "report"),
-            # Replay a failed run: AGENTAPI_FUZZ_SEED=<the seed it printed>.
-            *(
-                ["--seed", os.environ["AGENTAPI_FUZZ_SEED"]]
-                if "AGENTAPI_FUZZ_SEED" in os.environ
-                else []
-            ),
+            # One seed, so that make test answers the same on every run; explore others
+            # (or replay one a run printed) with AGENTAPI_FUZZ_SEED=<seed>.
+            "--seed",
+            os.environ.get("AGENTAPI_FUZZ_SEED", FIXED_SEED),
         ],
         cwd=workdir,
         env=env,

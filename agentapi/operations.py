@@ -23,6 +23,8 @@ class Operation:
     params: Sequence[Param]
     response_schema: str
     paginated: bool
+    # A 200 in other media types than JSON: media type -> schema (None: JSON, response_schema).
+    media_types: dict[str, dict[str, Any]] | None = None
 
 
 def operation(
@@ -35,6 +37,7 @@ def operation(
     response_schema: str,
     params: Sequence[Param] = (),
     paginated: bool = False,
+    media_types: dict[str, dict[str, Any]] | None = None,
 ) -> Callable[[View], View]:
     """Attach an Operation to a view; scope None makes the route public."""
 
@@ -48,6 +51,7 @@ def operation(
             tuple(params),
             response_schema,
             paginated,
+            media_types,
         )
         view.required_scope = scope  # type: ignore[attr-defined]
         view.public = scope is None  # type: ignore[attr-defined]

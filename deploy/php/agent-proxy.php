@@ -172,11 +172,19 @@ function agent_proxy_main(array $server): void
     // each piece as curl hands it over, flushed at once.
     $relayed = [];
     $started = false;
-    $sendHead = function ($curl) use (&$relayed, &$started): void {
+    // PHP's built-in server (php -S) ends a body by closing the connection, so a body
+    // cut off would look complete there: it gets chunked framing from here, and the
+    // final chunk only when the whole answer came. Behind Apache or PHP-FPM the web
+    // server does the chunking, and leaves the final chunk out when PHP goes away.
+    $frame = PHP_SAPI === 'cli-server';
+    $sendHead = function ($curl, bool $body) use (&$relayed, &$started, $frame): void {
         $started = true;
         header_remove('X-Powered-By');
         foreach ($relayed as $line) {
             header($line, false);
+        }
+        if ($frame && $body) {
+            header('Transfer-Encoding: chunked');
         }
         // After the headers: PHP turns any response with WWW-Authenticate into a 401.
         http_response_code((int) curl_getinfo($curl, CURLINFO_RESPONSE_CODE));
@@ -211,11 +219,12 @@ function agent_proxy_main(array $server): void
             }
             return strlen($line);
         },
-        CURLOPT_WRITEFUNCTION => function ($curl, string $data) use (&$started, $sendHead): int {
+        CURLOPT_WRITEFUNCTION => function ($curl, string $data) use (&$started, $sendHead,
+                                                                    $frame): int {
             if (!$started) {
-                $sendHead($curl);
+                $sendHead($curl, true);
             }
-            echo $data;
+            echo $frame ? dechex(strlen($data)) . "\r\n" . $data . "\r\n" : $data;
             flush();
             return strlen($data);
         },
@@ -245,7 +254,9 @@ function agent_proxy_main(array $server): void
         return;
     }
     if (!$started) {
-        $sendHead($curl);  // no body at all (HEAD, 304, an empty 200)
+        $sendHead($curl, false);  // no body at all (HEAD, 304, an empty 200)
+    } elseif ($frame) {
+        echo "0\r\n\r\n";
     }
 }
 

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, g
 from .. import export_slots
 from ..access import readable_business
 from ..errors import ApiError, invalid_parameter
-from ..exportformat import INVOICE_COLUMNS, csv_records, ndjson_lines
+from ..exportformat import CSV_HEADER, csv_records, ndjson_lines
 from ..operations import operation
 from ..params import Param, choice_parser, parse_query
 from ..snapshot import Snapshot
@@ -75,9 +75,9 @@ class Export:
         self.args = args
         self.snapshot = snapshot
         self.slot = slot
-        query, column, self.after_key, self.after_id = invoices.SORTS[args["sort"]]
-        self.query = query.replace("list_", "export_", 1)
-        self.key_index = INVOICE_COLUMNS.index(column)
+        query, _, self.after_key, self.after_id = invoices.SORTS[args["sort"]]
+        # list_invoices_by_<column>_<direction> -> export_invoices_<format>_by_<...>
+        self.query = query.replace("list_invoices_", f"export_invoices_{args['format']}_", 1)
         self.done = False
 
     def close(self) -> None:
@@ -102,7 +102,7 @@ class Export:
         )
         self.done = len(rows) < size
         if rows:
-            self.after_key, self.after_id = rows[-1][self.key_index], rows[-1][0]
+            self.after_id, self.after_key = rows[-1][0], rows[-1][1]
         if args["format"] == "csv":
             return csv_records(rows)
         items = None
@@ -110,13 +110,15 @@ class Export:
             items = defaultdict(list)
             if rows:
                 ids = tuple(row[0] for row in rows)
-                for item in self.snapshot.rows("list_invoice_items", {"invoice_ids": ids}):
-                    items[item[1]].append(item)
+                for invoice_id, line in self.snapshot.rows(
+                    "export_invoice_items", {"invoice_ids": ids}
+                ):
+                    items[invoice_id].append(line)
         return ndjson_lines(rows, items)
 
     def first(self) -> bytes:
         """The first bytes: the CSV header and the first chunk, read before the answer starts."""
-        header = csv_records((), header=True) if self.args["format"] == "csv" else b""
+        header = CSV_HEADER if self.args["format"] == "csv" else b""
         return header + self._chunk(FIRST_CHUNK_ROWS)
 
     def rest(self, first: bytes) -> Iterator[bytes]:

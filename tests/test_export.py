@@ -325,3 +325,38 @@ def test_a_refused_export_leaves_the_slot_free(client, token, business):
     gone = client.get(url(EXPORT), query_string={"business_id": "01NOPE"}, headers=bearer(token))
     assert gone.status_code == 404
     assert exported(client, token, business["id"]).status_code == 200
+
+
+def test_zero_dates_stored_under_a_lax_sql_mode_are_null_as_in_the_list(
+    client, token, business, factory, sql_conn
+):
+    invoice = factory.invoice(business["id"], customer_name='Ünïcode \u2028 \x01 😀 \\ "q"')
+    sql(sql_conn, "SET SESSION sql_mode = ''")
+    try:
+        sql(
+            sql_conn,
+            "UPDATE invoices SET due_date = '0000-00-00', paid_at = '0000-00-00 00:00:00'"
+            " WHERE id = %s",
+            invoice["id"],
+        )
+    finally:
+        sql(sql_conn, "SET SESSION sql_mode = DEFAULT")
+    (line,) = ndjson(exported(client, token, business["id"]))
+    assert line == listed(client, token, business["id"])[0]
+    assert line["due_date"] is None and line["paid_at"] is None
+    text = exported(client, token, business["id"], format="csv").get_data().decode()
+    (row,) = csv.DictReader(io.StringIO(text, newline=""))
+    assert row["due_date"] == row["paid_at"] == ""
+    assert row["customer_name"] == invoice["customer_name"]
+
+
+def test_head_answers_the_headers_and_frees_the_slot(client, token, business, factory):
+    factory.invoice(business["id"])
+    head = client.head(
+        url(EXPORT), query_string={"business_id": business["id"]}, headers=bearer(token)
+    )
+    assert head.status_code == 200
+    assert head.get_data() == b""
+    assert head.headers["Content-Type"] == "application/x-ndjson"
+    head.close()  # as the server does once the answer is sent: the export ends unread
+    assert len(ndjson(exported(client, token, business["id"]))) == 1

@@ -172,6 +172,8 @@ def export_invoices() -> Response:
             f"An export of this key is running; retry in {retry_after} s.",
             headers={"Retry-After": str(retry_after)},
         )
+    # Taken before the snapshot, so that the file's time is never after its instant.
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     snapshot = Snapshot(current_app.extensions["agentapi.db"])
     try:
         export = Export(args, snapshot.open(), slot)
@@ -181,7 +183,6 @@ def export_invoices() -> Response:
         slot()
         raise
     media_type, extension = FORMATS[args["format"]]
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     response = Response(export.rest(first), content_type=media_type)
     # A body that never starts (HEAD, a client gone) still ends the snapshot and the slot.
     response.call_on_close(export.close)

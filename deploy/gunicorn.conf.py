@@ -58,8 +58,8 @@ max_requests_jitter = 0
 
 # A worker silent for this long is killed and replaced (a statement is cut off after
 # AGENTAPI_STATEMENT_TIMEOUT, 5 s by default, long before). gthread workers heartbeat
-# from their main thread, so a long export does not count as silence. On HUP or SIGTERM, workers
-# finish the requests in hand for up to graceful_timeout seconds.
+# from their main thread, so a long export does not count as silence. On HUP or
+# SIGTERM, workers finish the requests in hand for up to graceful_timeout seconds.
 timeout = 30
 graceful_timeout = 20
 keepalive = 5

@@ -23,3 +23,8 @@ def readable_business(business_id: str) -> dict[str, Any]:
     if business is None:
         raise not_found(f"No business {business_id}.")
     return business
+
+
+def require_readable_business(business_id: str) -> None:
+    """404 unless the business exists, is not deleted and the key may read it."""
+    readable_business(business_id)

@@ -1,40 +1,39 @@
-"""Bearer-token authentication, scope checks and the throttled last_used_at write."""
+"""Bearer-token authentication and scope checks: two steps of the request pipeline."""
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import hmac
-import logging
-import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, current_app, g, request
 
-from . import ratelimit
-from .db import execute_write, fetch_one
+from . import ratelimit, tokens
+from .db import fetch_all, fetch_one
 from .errors import REALM, ApiError
 
-log = logging.getLogger("agentapi.auth")
-
-TOKEN_PATTERN = re.compile(r"vb_([a-z0-9]{8})_([A-Za-z0-9]{32})")
 SCOPES = ("businesses:read", "invoices:read", "services:read", "availability:read")
-# Prefixes remembered per process as having authenticated; see authenticate().
-KNOWN_PREFIXES_MAX = 10000
 # Compared against when the prefix is unknown, so that both paths do the same work.
-_DUMMY_HASH = hashlib.sha256(b"agentapi-no-such-key").hexdigest()
+_DUMMY_HASH = tokens.hash_token("agentapi-no-such-key")
+# How often the set of key prefixes may be read again (see KeyPrefixes).
+PREFIX_REFRESH_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
 class ApiKey:
-    """An authenticated key: its id, prefix, scopes and readable businesses."""
+    """An authenticated key: who it is, what it may do, and which businesses it reads."""
 
     id: str
     prefix: str
+    name: str
     scopes: frozenset[str]
     business_ids: frozenset[str] | None  # None: every business
+    created_at: datetime | None
+    expires_at: datetime | None
     last_used_at: datetime | None
 
     def may_read(self, business_id: str) -> bool:
@@ -42,9 +41,37 @@ class ApiKey:
         return self.business_ids is None or business_id in self.business_ids
 
 
-def hash_token(token: str) -> str:
-    """Lowercase hex SHA-256 of the whole token: what api_keys.key_hash stores."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+class KeyPrefixes:
+    """The prefixes of every stored key, read again at most once a second, on a miss.
+
+    An address over its failure limit gets a key lookup only for a token whose prefix
+    is in this set: a valid key from that address still works (its prefix is here),
+    while guessed tokens cost no statement each, whatever their number.
+    """
+
+    def __init__(self, read: Callable[[], set[str]]) -> None:
+        self._read = read
+        self._prefixes: set[str] = set()
+        self._read_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def known(self, prefix: str) -> bool:
+        """Whether the prefix is in the set as it stands (no statement)."""
+        return prefix in self._prefixes
+
+    def add(self, prefix: str) -> None:
+        """Remember a prefix that just authenticated."""
+        self._prefixes.add(prefix)
+
+    def may_exist(self, prefix: str) -> bool:
+        """Whether a key with this prefix existed at the last read (read again if due)."""
+        if prefix in self._prefixes:
+            return True
+        with self._lock:
+            if time.monotonic() - self._read_at >= PREFIX_REFRESH_SECONDS:
+                self._prefixes = self._read()
+                self._read_at = time.monotonic()
+        return prefix in self._prefixes
 
 
 def _unauthorized() -> ApiError:
@@ -76,12 +103,12 @@ def bearer_token() -> str | None:
 
 def _lookup(token: str) -> ApiKey:
     """Find the key for a token, or raise the one invalid_token error."""
-    match = TOKEN_PATTERN.fullmatch(token)
-    if match is None:
+    prefix = tokens.prefix_of(token)
+    if prefix is None:
         raise _invalid_token()
-    row = fetch_one("get_key_by_prefix", prefix=match.group(1))
+    row = fetch_one("get_key_by_prefix", prefix=prefix)
     stored = row["key_hash"] if row else _DUMMY_HASH
-    hash_matches = hmac.compare_digest(stored.encode(), hash_token(token).encode())
+    hash_matches = hmac.compare_digest(stored.encode(), tokens.hash_token(token).encode())
     now = datetime.now(UTC).replace(tzinfo=None)
     if (
         row is None
@@ -98,8 +125,11 @@ def _lookup(token: str) -> ApiKey:
     return ApiKey(
         id=row["id"],
         prefix=row["prefix"],
+        name=row["name"],
         scopes=frozenset(row["scopes"].split()),
         business_ids=readable if restricted else None,
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
         last_used_at=row["last_used_at"],
     )
 
@@ -109,62 +139,78 @@ def _is_public() -> bool:
     return request.method == "OPTIONS" or bool(getattr(view, "public", False))
 
 
-def _known_prefix(token: str) -> bool:
-    """Whether the token's prefix authenticated in this process before."""
-    match = TOKEN_PATTERN.fullmatch(token)
-    return match is not None and match.group(1) in current_app.extensions["agentapi.known_prefixes"]
+def _may_look_up(prefix: str | None) -> bool:
+    """Whether a token from an address over its failure limit gets a key lookup.
 
-
-def _remember(prefix: str) -> None:
-    known = current_app.extensions["agentapi.known_prefixes"]
-    if len(known) >= KNOWN_PREFIXES_MAX:
-        known.clear()
-    known.add(prefix)
-
-
-def authenticate() -> None:
-    """before_request: put the key on g, or answer 401 (or 429 after many failures).
-
-    A client address over the failure limit gets 429 for every token that fails, and
-    its tokens reach the key table at most BLOCKED_LOOKUP_LIMIT times (prefixes that
-    authenticated here before always do): a valid key from that address still works,
-    and guessed tokens cannot flood the key table.
+    Yes for a prefix some key has; for other prefixes, a trickle per address (a key
+    made since the prefixes were last read gets through it, or at the next read).
     """
-    if request.routing_exception is None and _is_public():
-        return
-    token = bearer_token()
-    if request.routing_exception is not None:
-        # Unknown path or method: answered as 404/405 whatever the token; a valid
-        # key is still counted against its limit, a failed one against the address.
-        if token and (_known_prefix(token) or not ratelimit.auth_failures_exceeded()):
-            try:
-                g.api_key = _lookup(token)
-            except ApiError:
-                ratelimit.count_auth_failure()
-        return
-    if not token:
-        raise _unauthorized()
-    if (
-        not _known_prefix(token)
-        and ratelimit.auth_failures_exceeded()
-        and not ratelimit.allow_lookup_while_blocked()
-    ):
-        ratelimit.check_auth_failures()
+    if prefix is None:
+        return False
+    prefixes: KeyPrefixes = current_app.extensions["agentapi.key_prefixes"]
+    return prefixes.may_exist(prefix) or ratelimit.allow_blocked_lookup()
+
+
+def _key_or_refusal(token: str) -> ApiKey:
+    """The token's key; 401 for a bad token, 429 once its address failed too often.
+
+    Failures are counted per client address. Over the limit, a bad token is answered
+    429 (and not counted again); a valid key is never refused for failures it did not
+    make. While the address is over, tokens whose prefix no key has get a lookup only
+    within a small trickle. A prefix seen before costs no limit-store round trip.
+    """
+    prefix = tokens.prefix_of(token)
+    prefixes: KeyPrefixes = current_app.extensions["agentapi.key_prefixes"]
+    over_limit: bool | None = None
+    if prefix is None or not prefixes.known(prefix):
+        over_limit = ratelimit.auth_failures_exceeded()
+        if over_limit and not _may_look_up(prefix):
+            raise ratelimit.auth_failures_refusal()
     try:
         key = _lookup(token)
     except ApiError:
-        ratelimit.check_auth_failures()
+        if over_limit is None:
+            over_limit = ratelimit.auth_failures_exceeded()
+        if over_limit:
+            raise ratelimit.auth_failures_refusal() from None
         ratelimit.count_auth_failure()
         raise
-    _remember(key.prefix)
-    g.api_key = key
-    request.environ["agentapi.key_prefix"] = key.prefix
+    prefixes.add(key.prefix)
+    return key
+
+
+def authenticate() -> None:
+    """Pipeline step: put the key on g, or answer 401 (429 after many failures).
+
+    A request for an unknown path or method is answered 404/405 later, whatever its
+    token; a valid key sent with it is still put on g, so that it is counted.
+    """
+    unmatched = request.routing_exception is not None
+    if not unmatched and _is_public():
+        return
+    token = bearer_token()
+    if unmatched:
+        if token:
+            # A failure is counted against the address; the routing error answers.
+            with contextlib.suppress(ApiError):
+                g.api_key = _key_or_refusal(token)
+        return
+    if not token:
+        raise _unauthorized()
+    g.api_key = _key_or_refusal(token)
+    request.environ["agentapi.key_prefix"] = g.api_key.prefix
+
+
+def raise_routing_error() -> None:
+    """Pipeline step: an unknown path (404) or method (405) is answered now."""
+    if request.routing_exception is not None:
+        raise request.routing_exception
 
 
 def require_scope() -> None:
-    """before_request, after the limiter: the key must hold the route's scope."""
+    """Pipeline step: the key must hold the route's scope (403)."""
     key = g.get("api_key")
-    if key is None or request.routing_exception is not None:
+    if key is None:
         return
     view = current_app.view_functions.get(request.endpoint or "")
     scope = getattr(view, "required_scope", None)
@@ -178,48 +224,10 @@ def require_scope() -> None:
         )
 
 
-class UsageRecorder:
-    """Writes api_keys.last_used_at at most once per key per interval in this process."""
-
-    def __init__(self, interval_seconds: float) -> None:
-        self.interval = interval_seconds
-        self._written: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def _due(self, key: ApiKey) -> bool:
-        now = time.monotonic()
-        if key.last_used_at is not None:
-            age = datetime.now(UTC).replace(tzinfo=None) - key.last_used_at
-            if age < timedelta(seconds=self.interval):
-                return False
-        with self._lock:
-            last = self._written.get(key.id)
-            if last is not None and now - last < self.interval:
-                return False
-            self._written[key.id] = now
-            return True
-
-    def record(self, response: Response) -> Response:
-        """after_request: note a successful use of the key."""
-        key = g.get("api_key")
-        if key is None or not (200 <= response.status_code < 300 or response.status_code == 304):
-            return response
-        if self._due(key):
-            try:
-                execute_write("touch_key_last_used", key_id=key.id)
-            except Exception as exc:
-                log.warning("could not record last_used_at: %s", type(exc).__name__)
-        return response
-
-
 def init_app(app: Flask) -> None:
-    """Register authentication (before the limiter) and the usage recorder."""
-    app.extensions["agentapi.known_prefixes"] = set()
-    app.before_request(authenticate)
-    recorder = UsageRecorder(app.config["AGENTAPI"]["LAST_USED_INTERVAL"])
-    app.after_request(recorder.record)
+    """Keep the set of key prefixes for this app (see KeyPrefixes)."""
 
+    def read_prefixes() -> set[str]:
+        return {row["prefix"] for row in fetch_all("list_key_prefixes")}
 
-def init_scope_check(app: Flask) -> None:
-    """Register the scope check; called after the limiter so that 403s are counted."""
-    app.before_request(require_scope)
+    app.extensions["agentapi.key_prefixes"] = KeyPrefixes(read_prefixes)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -11,33 +11,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from limits import parse_many
 
 ENV_PREFIX = "AGENTAPI_"
-
-# name -> (default, meaning); the README's configuration table mirrors this.
-SETTINGS: dict[str, tuple[str, str]] = {
-    "DATABASE_URL": (
-        "mysql://root@localhost/invoicescript?unix_socket=/run/mysqld/mysqld.sock",
-        "InvoiceScript's database: mysql://user:pass@host:port/db or ?unix_socket=/path",
-    ),
-    "WRITE_DATABASE_URL": ("", "where last_used_at is written when DATABASE_URL is a replica"),
-    "DATABASE_TLS": ("off", "off, on (encrypt) or verify (encrypt and check the certificate)"),
-    "DATABASE_TLS_CA": ("", "CA bundle for DATABASE_TLS=verify"),
-    "DATABASE_CONNECT_TIMEOUT": ("3", "seconds to wait for a database connection"),
-    "STATEMENT_TIMEOUT": ("5", "seconds a query may run before the server cuts it off"),
-    "URL_PREFIX": ("/api/agent/v1", "path prefix of every route"),
-    "RATE_LIMIT": ("60 per minute", "accepted requests per key (moving window)"),
-    "RATELIMIT_STORAGE_URI": ("memory://", "where limit counters live: memory:// or redis://"),
-    "AUTH_FAILURE_LIMIT": ("30 per minute", "failed authentications per client address"),
-    "CURSOR_SECRET": (
-        "",
-        "signs pagination cursors (32+ random characters); unset: the random secret "
-        "`agentapi db init` keeps in the database",
-    ),
-    "TRUSTED_PROXIES": ("0", "number of proxies in front whose X-Forwarded-* are trusted"),
-    "LAST_USED_INTERVAL": ("60", "seconds between last_used_at writes per key and process"),
-    "CORS_ORIGINS": ("", "space-separated origins allowed to read responses (none by default)"),
-    "LOG_LEVEL": ("INFO", "DEBUG, INFO, WARNING or ERROR"),
-}
-
 
 MIN_SECRET_LENGTH = 32
 # Words of the placeholders people ship or type ('CHANGE-ME', 'your-secret-here', ...),
@@ -157,56 +130,150 @@ def _rate(name: str, raw: str) -> str:
     return raw
 
 
+def _choice(*choices: str) -> Callable[[str, str], str]:
+    def parse(name: str, raw: str) -> str:
+        value = raw.upper() if choices[0].isupper() else raw.lower()
+        if value not in choices:
+            raise ConfigError(f"{ENV_PREFIX}{name} must be {', '.join(choices)}")
+        return value
+
+    return parse
+
+
+def _url_prefix(name: str, raw: str) -> str:
+    prefix = raw.rstrip("/")
+    if prefix and not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+", prefix):
+        raise ConfigError(f"{ENV_PREFIX}{name} must be a path like /api/agent/v1")
+    return prefix
+
+
+def _storage_uri(name: str, raw: str) -> str:
+    if not re.match(r"(memory|redis|rediss|redis\+unix|redis\+sentinel|redis\+cluster)://", raw):
+        raise ConfigError(f"{ENV_PREFIX}{name} must be memory:// or redis://...")
+    return raw
+
+
+def _whole(low: int, high: int) -> Callable[[str, str], int]:
+    def parse(name: str, raw: str) -> int:
+        if not re.fullmatch(r"[0-9]{1,9}", raw.strip()):
+            raise ConfigError(f"{ENV_PREFIX}{name} must be a whole number")
+        value = int(raw)
+        if not low <= value <= high:
+            raise ConfigError(f"{ENV_PREFIX}{name} must be between {low} and {high}")
+        return value
+
+    return parse
+
+
+def _seconds(low: float, high: float) -> Callable[[str, str], float]:
+    return lambda name, raw: _number(name, raw, low, high)
+
+
+def _optional_database_url(name: str, raw: str) -> DatabaseTarget | None:
+    return parse_database_url(name, raw) if raw else None
+
+
+def _optional_rate(name: str, raw: str) -> str | None:
+    return _rate(name, raw) if raw else None
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: AGENTAPI_<name>, its default, how it is read, and what it means."""
+
+    name: str
+    default: str
+    parse: Callable[[str, str], Any]
+    meaning: str
+
+
+# Every setting, once. create_app reads them (load_settings); the README's
+# configuration table and deploy/agentapi.env.example list the same names, and
+# tests/test_config.py fails when one of the three names a setting the others lack.
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "DATABASE_URL",
+        "mysql://root@localhost/invoicescript?unix_socket=/run/mysqld/mysqld.sock",
+        parse_database_url,
+        "InvoiceScript's database: mysql://user:pass@host:port/db or ?unix_socket=/path",
+    ),
+    Setting(
+        "WRITE_DATABASE_URL",
+        "",
+        _optional_database_url,
+        "where last_used_at is written when DATABASE_URL is a replica (default: the same)",
+    ),
+    Setting("DATABASE_TLS", "off", _choice("off", "on", "verify"), "off, on or verify"),
+    Setting("DATABASE_TLS_CA", "", lambda _n, raw: raw or None, "CA bundle for verify"),
+    Setting("DATABASE_CONNECT_TIMEOUT", "3", _seconds(0.1, 60), "seconds to wait for a connection"),
+    Setting(
+        "STATEMENT_TIMEOUT", "5", _seconds(0.01, 600), "seconds a statement may run (then 503)"
+    ),
+    Setting("URL_PREFIX", "/api/agent/v1", _url_prefix, "path prefix of every route"),
+    Setting("RATE_LIMIT", "60 per minute", _rate, "accepted requests per key (moving window)"),
+    Setting(
+        "BURST_LIMIT",
+        "",
+        _optional_rate,
+        "every request of a key, 304s included (default: ten times RATE_LIMIT)",
+    ),
+    Setting("EXPORT_COST", "10", _whole(1, 1000), "quota slots one /invoices/export request uses"),
+    Setting(
+        "RATELIMIT_STORAGE_URI",
+        "memory://",
+        _storage_uri,
+        "where limit counters live: memory:// or redis://",
+    ),
+    Setting("AUTH_FAILURE_LIMIT", "30 per minute", _rate, "failed authentications per address"),
+    Setting(
+        "CURSOR_SECRET",
+        "",
+        lambda _n, raw: _cursor_secret(raw),
+        "signs pagination cursors (32+ random characters); unset: the random secret "
+        "`agentapi db init` keeps in the database",
+    ),
+    Setting(
+        "TRUSTED_PROXIES", "0", _whole(0, 5), "proxies in front whose X-Forwarded-* are believed"
+    ),
+    Setting(
+        "LAST_USED_INTERVAL",
+        "60",
+        _seconds(0, 86400),
+        "seconds between last_used_at writes per key and process",
+    ),
+    Setting(
+        "CORS_ORIGINS",
+        "",
+        lambda _n, raw: tuple(raw.split()),
+        "space-separated origins allowed to read responses (none by default)",
+    ),
+    Setting("LOG_LEVEL", "INFO", _choice("DEBUG", "INFO", "WARNING", "ERROR"), "log level"),
+)
+# Read by deploy/gunicorn.conf.py, not by the app; listed in the README too.
+GUNICORN_SETTINGS = ("BIND", "WORKERS", "THREADS")
+
+
+def _ten_times(rate: str) -> str:
+    """A limit ten times the given one, over the same window."""
+    item = parse_many(rate)[0]
+    return f"{item.amount * 10} per {item.multiples} {item.GRANULARITY.name}"
+
+
 def load_settings(environ: Mapping[str, str], overrides: Mapping[str, Any] | None) -> dict:
-    """Merge defaults, environment and overrides, then check every value."""
-    raw = {name: environ.get(ENV_PREFIX + name, default) for name, (default, _) in SETTINGS.items()}
-    unknown = set(overrides or {}) - set(SETTINGS) - {"TESTING"}
+    """Read every setting from overrides, the environment or its default, and check it."""
+    names = {setting.name for setting in SETTINGS}
+    unknown = set(overrides or {}) - names - {"TESTING"}
     if unknown:
         raise ConfigError(f"unknown setting {sorted(unknown)[0]}")
-    raw.update({k: v for k, v in (overrides or {}).items() if k in SETTINGS})
-
-    prefix = raw["URL_PREFIX"].rstrip("/")
-    if prefix and not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+", prefix):
-        raise ConfigError(f"{ENV_PREFIX}URL_PREFIX must be a path like /api/agent/v1")
-    tls = raw["DATABASE_TLS"].lower()
-    if tls not in ("off", "on", "verify"):
-        raise ConfigError(f"{ENV_PREFIX}DATABASE_TLS must be off, on or verify")
-    level = raw["LOG_LEVEL"].upper()
-    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-        raise ConfigError(f"{ENV_PREFIX}LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
-    storage = raw["RATELIMIT_STORAGE_URI"]
-    if not re.match(
-        r"(memory|redis|rediss|redis\+unix|redis\+sentinel|redis\+cluster)://", storage
-    ):
-        raise ConfigError(f"{ENV_PREFIX}RATELIMIT_STORAGE_URI must be memory:// or redis://...")
-    try:
-        proxies = int(raw["TRUSTED_PROXIES"])
-    except ValueError:
-        raise ConfigError(f"{ENV_PREFIX}TRUSTED_PROXIES must be a whole number") from None
-    if not 0 <= proxies <= 5:
-        raise ConfigError(f"{ENV_PREFIX}TRUSTED_PROXIES must be between 0 and 5")
-
-    database = parse_database_url("DATABASE_URL", raw["DATABASE_URL"])
-    write_url = raw["WRITE_DATABASE_URL"]
-    return {
-        "DATABASE": database,
-        "WRITE_DATABASE": parse_database_url("WRITE_DATABASE_URL", write_url)
-        if write_url
-        else database,
-        "DATABASE_TLS": tls,
-        "DATABASE_TLS_CA": raw["DATABASE_TLS_CA"] or None,
-        "DATABASE_CONNECT_TIMEOUT": _number(
-            "DATABASE_CONNECT_TIMEOUT", raw["DATABASE_CONNECT_TIMEOUT"], 0.1, 60
-        ),
-        "STATEMENT_TIMEOUT": _number("STATEMENT_TIMEOUT", raw["STATEMENT_TIMEOUT"], 0.01, 600),
-        "URL_PREFIX": prefix,
-        "RATE_LIMIT": _rate("RATE_LIMIT", raw["RATE_LIMIT"]),
-        "RATELIMIT_STORAGE_URI": storage,
-        "AUTH_FAILURE_LIMIT": _rate("AUTH_FAILURE_LIMIT", raw["AUTH_FAILURE_LIMIT"]),
-        "CURSOR_SECRET": _cursor_secret(raw["CURSOR_SECRET"]),
-        "TRUSTED_PROXIES": proxies,
-        "LAST_USED_INTERVAL": _number("LAST_USED_INTERVAL", raw["LAST_USED_INTERVAL"], 0, 86400),
-        "CORS_ORIGINS": tuple(raw["CORS_ORIGINS"].split()),
-        "LOG_LEVEL": level,
-        "TESTING": bool((overrides or {}).get("TESTING", False)),
-    }
+    settings: dict[str, Any] = {}
+    for setting in SETTINGS:
+        if overrides and setting.name in overrides:
+            raw = str(overrides[setting.name])
+        else:
+            raw = environ.get(ENV_PREFIX + setting.name, setting.default)
+        settings[setting.name] = setting.parse(setting.name, raw)
+    settings["DATABASE"] = settings["DATABASE_URL"]
+    settings["WRITE_DATABASE"] = settings["WRITE_DATABASE_URL"] or settings["DATABASE_URL"]
+    settings["BURST_LIMIT"] = settings["BURST_LIMIT"] or _ten_times(settings["RATE_LIMIT"])
+    settings["TESTING"] = bool((overrides or {}).get("TESTING", False))
+    return settings

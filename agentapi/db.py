@@ -13,10 +13,11 @@ from typing import Any
 import pymysql
 import pymysql.converters
 import pymysql.cursors
-from flask import Flask, current_app
+from flask import Flask, Response, current_app
 from pymysql.constants import FIELD_TYPE
 
 from .config import DatabaseTarget
+from .errors import problem_response, service_unavailable
 from .sqlfiles import Query
 
 log = logging.getLogger("agentapi.db")
@@ -201,7 +202,7 @@ class Database:
 
 
 def init_app(app: Flask, queries: dict[str, Query]) -> None:
-    """Attach the read and write databases to the app."""
+    """Attach the read and write databases to the app, and answer their failures 503."""
     settings = app.config["AGENTAPI"]
     common = {
         "tls": settings["DATABASE_TLS"],
@@ -218,17 +219,31 @@ def init_app(app: Flask, queries: dict[str, Query]) -> None:
     app.extensions["agentapi.db"] = read
     app.extensions["agentapi.write_db"] = write
 
+    @app.errorhandler(DatabaseUnavailable)
+    @app.errorhandler(StatementTimeout)
+    def handle_database_down(exc: Exception) -> Response:
+        """Database unreachable or too slow: retryable, and said so."""
+        return problem_response(service_unavailable("database", exc))
+
+
+def _run(database: str, name: str, returns: str, params: dict[str, Any]) -> Any:
+    db: Database = current_app.extensions[database]
+    declared = db.queries[name].returns
+    if declared != returns:
+        raise TypeError(f"{name} returns {declared}, not {returns}")
+    return db.run(name, params, retry=database == "agentapi.db")
+
 
 def fetch_all(name: str, **params: Any) -> list[dict[str, Any]]:
-    """Rows of a registered query."""
-    return current_app.extensions["agentapi.db"].run(name, params)
+    """The rows of a registered query whose header says it returns rows."""
+    return _run("agentapi.db", name, "rows", params)
 
 
 def fetch_one(name: str, **params: Any) -> dict[str, Any] | None:
-    """The one row of a registered query, or None."""
-    return current_app.extensions["agentapi.db"].run(name, params)
+    """The one row (or None) of a registered query whose header says it returns a row."""
+    return _run("agentapi.db", name, "row", params)
 
 
 def execute_write(name: str, **params: Any) -> int:
     """Run a registered write on the primary, without retry; rows affected."""
-    return current_app.extensions["agentapi.write_db"].run(name, params, retry=False)
+    return _run("agentapi.write_db", name, "nothing", params)

@@ -1,25 +1,24 @@
-"""One error type and one envelope: every non-2xx answer is application/problem+json."""
+"""One error type and one envelope: every non-2xx answer is application/problem+json.
+
+This module knows errors only. Each concern that raises its own exceptions (the
+database, the rate-limit store) registers a handler for them in its own init_app,
+turning them into an ApiError built here.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-import math
-import time
 from typing import Any
 
 from flask import Flask, Response, g
-from flask_limiter import RateLimitExceeded
-from limits.errors import StorageError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
-
-from .db import DatabaseUnavailable, StatementTimeout
 
 log = logging.getLogger("agentapi.errors")
 
 PROBLEM_TYPE = "urn:invoicescript:agentapi:problem:"
 REALM = 'Bearer realm="agentapi"'
-DB_RETRY_AFTER = "5"
+RETRY_AFTER_UNAVAILABLE = "5"
 
 TITLES = {
     "invalid_parameter": "Invalid parameter",
@@ -32,7 +31,8 @@ TITLES = {
     "internal_error": "Internal server error",
     "service_unavailable": "Service unavailable",
 }
-STATUS_CODES = {
+# The code of an HTTP error that werkzeug raises (no route, wrong method, bad request).
+CODE_FOR_STATUS = {
     400: "invalid_parameter",
     401: "unauthorized",
     403: "insufficient_scope",
@@ -66,10 +66,10 @@ class ApiError(Exception):
         self.extra = extra or {}
 
 
-def invalid_parameter(parameter: str, message: str) -> ApiError:
-    """A 400 naming the parameter at fault."""
+def invalid_parameter(parameter: str, message: str, status: int = 400) -> ApiError:
+    """A 400 (or 414/431 for the size caps) naming the parameter at fault."""
     return ApiError(
-        400,
+        status,
         "invalid_parameter",
         f"{parameter}: {message}",
         errors=[{"parameter": parameter, "message": message}],
@@ -79,6 +79,23 @@ def invalid_parameter(parameter: str, message: str) -> ApiError:
 def not_found(detail: str = "No such resource.") -> ApiError:
     """The one 404 for absent, deleted and forbidden objects alike."""
     return ApiError(404, "not_found", detail)
+
+
+def rate_limited(detail: str, retry_after: int) -> ApiError:
+    """A 429 with its Retry-After (whole seconds, at least 1)."""
+    return ApiError(429, "rate_limited", detail, headers={"Retry-After": str(max(1, retry_after))})
+
+
+def service_unavailable(what: str, exc: Exception) -> ApiError:
+    """A dependency is unreachable or too slow: logged here, answered 503 with Retry-After."""
+    log.error("%s error: %s", what, type(exc).__name__, exc_info=exc)
+    g.error_type = type(exc).__name__
+    return ApiError(
+        503,
+        "service_unavailable",
+        f"The {what} is not answering; retry shortly.",
+        headers={"Retry-After": RETRY_AFTER_UNAVAILABLE},
+    )
 
 
 def problem_response(error: ApiError) -> Response:
@@ -106,7 +123,7 @@ def problem_response(error: ApiError) -> Response:
 
 def _from_http_exception(exc: HTTPException) -> ApiError:
     status = exc.code or 500
-    code = STATUS_CODES.get(status, "internal_error" if status >= 500 else "invalid_parameter")
+    code = CODE_FOR_STATUS.get(status, "internal_error" if status >= 500 else "invalid_parameter")
     headers = {}
     if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
         allowed = sorted(set(exc.valid_methods))
@@ -119,59 +136,18 @@ def _from_http_exception(exc: HTTPException) -> ApiError:
     return ApiError(status, code, detail, headers=headers)
 
 
-def _from_rate_limit(exc: RateLimitExceeded) -> ApiError:
-    from .ratelimit import reset_at  # noqa: PLC0415 - avoids an import cycle
-
-    retry_after = max(1, math.ceil(reset_at() - time.time()))
-    return ApiError(
-        429,
-        "rate_limited",
-        f"Rate limit of {exc.limit.limit} exceeded; retry in {retry_after} s.",
-        headers={"Retry-After": str(retry_after)},
-    )
-
-
 def init_app(app: Flask) -> None:
-    """Register the handlers that turn every exception into the envelope."""
+    """Register the handlers for the service's own errors, werkzeug's, and the unexpected."""
 
     @app.errorhandler(ApiError)
     def handle_api_error(error: ApiError) -> Response:
         """Render errors raised by the service itself."""
         return problem_response(error)
 
-    @app.errorhandler(RateLimitExceeded)
-    def handle_rate_limit(exc: RateLimitExceeded) -> Response:
-        """A key over its limit."""
-        return problem_response(_from_rate_limit(exc))
-
     @app.errorhandler(HTTPException)
     def handle_http_exception(exc: HTTPException) -> Response:
         """Flask's and werkzeug's own errors (404, 405, 400 on bad requests...)."""
         return problem_response(_from_http_exception(exc))
-
-    def unavailable(exc: Exception, what: str) -> Response:
-        """A dependency is unreachable or too slow: logged, answered 503 with Retry-After."""
-        log.error("%s error: %s", what, type(exc).__name__, exc_info=exc)
-        g.error_type = type(exc).__name__
-        return problem_response(
-            ApiError(
-                503,
-                "service_unavailable",
-                f"The {what} is not answering; retry shortly.",
-                headers={"Retry-After": DB_RETRY_AFTER},
-            )
-        )
-
-    @app.errorhandler(DatabaseUnavailable)
-    @app.errorhandler(StatementTimeout)
-    def handle_database_down(exc: Exception) -> Response:
-        """Database unreachable or too slow: retryable, and said so."""
-        return unavailable(exc, "database")
-
-    @app.errorhandler(StorageError)
-    def handle_limit_storage_down(exc: Exception) -> Response:
-        """Rate-limit storage unreachable: fail closed, never uncounted."""
-        return unavailable(exc, "rate limit store")
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception) -> Response:

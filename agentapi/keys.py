@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .auth import SCOPES, hash_token
+from .auth import SCOPES
 from .db import Database
-from .ids import new_id, new_token
+from .ids import new_id
 from .params import parse_id
+from .tokens import hash_token, new_token
 
 
 class KeyManagementError(Exception):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 
-from limits.storage import RedisStorage
+from limits.storage import MemoryStorage, RedisStorage
 
 SCHEME_PREFIX = "agentapi+"
 
@@ -86,7 +86,30 @@ class OneTripRedisStorage(RedisStorage):
         return super().get_moving_window(key, limit, expiry)
 
 
+class ThreadSafeMemoryStorage(MemoryStorage):
+    """MemoryStorage whose expiry timer is restarted under a lock.
+
+    limits 5.8.0 checks `timer.is_alive()` and starts a new timer without a lock: two
+    threads of one gthread worker can both replace it and start the same one twice
+    (RuntimeError: threads can only be started once, a 500). Fixed upstream after 5.8.0
+    (alisaifee/limits issue 352); this keeps the fix while the pin allows 5.8.
+    """
+
+    STORAGE_SCHEME = [SCHEME_PREFIX + "memory"]
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options) -> None:  # noqa: ANN003
+        self._timer_lock = threading.Lock()
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+
+    def _MemoryStorage__schedule_expiry(self) -> None:
+        """Restart the expiry timer once, however many threads ask at the same time."""
+        with self._timer_lock:
+            if not self.timer.is_alive():
+                self.timer = threading.Timer(0.01, self._MemoryStorage__expire_events)
+                self.timer.start()
+
+
 def storage_uri(uri: str) -> str:
-    """The limits URI that selects this storage for a redis:// setting."""
+    """The limits URI that selects this module's storage for a redis:// or memory:// setting."""
     scheme = uri.split("://", 1)[0]
-    return SCHEME_PREFIX + uri if scheme in ("redis", "rediss", "redis+unix") else uri
+    return SCHEME_PREFIX + uri if scheme in ("redis", "rediss", "redis+unix", "memory") else uri

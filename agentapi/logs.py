@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 import time
 from datetime import UTC, datetime
 
 from flask import Response, g, request
 
-# A token that reached a log message by any road is cut to its prefix.
-_TOKEN = re.compile(r"(vb_[a-z0-9]{8})_[A-Za-z0-9]+")
-
-
-def redact(text: str) -> str:
-    """Remove token secrets from text bound for a log."""
-    return _TOKEN.sub(r"\1_[redacted]", text)
+from .tokens import redact  # a token that reaches a log line by any road is cut
 
 
 class JsonFormatter(logging.Formatter):
@@ -56,7 +49,7 @@ access_log = logging.getLogger("agentapi.access")
 
 
 def log_request(response: Response) -> Response:
-    """after_request: the request's one structured line."""
+    """Pipeline step, last of all: the request's one structured line."""
     key = g.get("api_key")
     fields = {
         "request_id": g.get("request_id"),

@@ -10,6 +10,7 @@ from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 
 from .auth import SCOPES
+from .conditional import IF_NONE_MATCH_PATTERN, MAX_IF_NONE_MATCH
 from .headers import MAX_HEADER_FIELD_BYTES, MAX_HEADER_FIELDS, MAX_TARGET_BYTES
 from .operations import Operation
 from .params import MAX_CURSOR_LENGTH
@@ -53,6 +54,17 @@ HEADER_DOCS: dict[str, tuple[str, dict[str, Any]]] = {
         "Unix time (seconds) when a request slot frees up." + WHEN_KEYED,
         RATE_NUMBER,
     ),
+    "RateLimit-Policy": (
+        "The per-key quota (draft-ietf-httpapi-ratelimit-headers-09, structured fields): "
+        '"default";q=<requests>;w=<window seconds>.' + WHEN_KEYED,
+        {"type": "string", "pattern": '^"default";q=[0-9]+;w=[0-9]+$', "maxLength": 64},
+    ),
+    "RateLimit": (
+        "The quota as it stands after this request (draft-ietf-httpapi-ratelimit-headers-09):"
+        ' "default";r=<remaining>;t=<seconds until a slot frees, 0 while some are left>.'
+        + WHEN_KEYED,
+        {"type": "string", "pattern": '^"default";r=[0-9]+;t=[0-9]+$', "maxLength": 64},
+    ),
     "Retry-After": ("Seconds to wait before retrying.", {**RATE_NUMBER, "minimum": 1}),
     "WWW-Authenticate": (
         "RFC 6750 challenge.",
@@ -66,13 +78,27 @@ HEADER_DOCS: dict[str, tuple[str, dict[str, Any]]] = {
         'Next page, as <url>; rel="next", when has_more is true.',
         {"type": "string", "pattern": '^<[^>]+>; rel="next"$', "maxLength": LINK_LENGTH},
     ),
+    "ETag": (
+        "Weak validator of the body: send it back in If-None-Match to get a 304 while the "
+        "list is unchanged.",
+        {"type": "string", "pattern": '^W/"[0-9a-f]{32}"$', "maxLength": 36},
+    ),
+    "Vary": (
+        "Authorization on answers to a key; Origin as well when CORS origins are configured.",
+        {"type": "string", "pattern": "^[A-Za-z-]+(, [A-Za-z-]+)*$", "maxLength": 64},
+    ),
 }
 # On every response, whatever the route or status.
-DEFAULT_HEADERS = ["X-Request-ID", "X-Content-Type-Options", "Cache-Control"]
-# owasp:api4:2023-rate-limit wants exactly one family on a response (its check is a
-# oneOf): RateLimit, RateLimit-Limit with RateLimit-Reset, or X-RateLimit-Limit. A
-# response that declares both X-RateLimit-* and the IETF RateLimit fails it.
-RATE_HEADERS = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
+DEFAULT_HEADERS = ["X-Request-ID", "X-Content-Type-Options", "Cache-Control", "Vary"]
+# Both families on every counted answer: X-RateLimit-* and the IETF draft's fields
+# (.spectral.yaml says why owasp:api4:2023-rate-limit, which wants one, is off).
+RATE_HEADERS = [
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "RateLimit-Policy",
+    "RateLimit",
+]
 
 # status: (component name, description, headers beyond the defaults). A 401, 414 or 431
 # is answered before any key is known, so it never carries the per-key rate-limit headers.
@@ -113,12 +139,24 @@ ERROR_RESPONSES = {
         ["Retry-After", *RATE_HEADERS],
     ),
 }
+IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "ETags of a page the client holds (weak comparison), or *: a 304 "
+    "without a body answers when one matches.",
+    "schema": {
+        "type": "string",
+        "pattern": IF_NONE_MATCH_PATTERN.pattern,
+        "maxLength": MAX_IF_NONE_MATCH,
+    },
+}
 TAG_DOCS = {
     "Businesses": "The businesses a key may read, with their invoice templates.",
     "Invoices": "Invoices of one business, with their line items on request.",
     "Services": "Bookable services of one business.",
     "Availability": "Open availability slots of one business.",
-    "Meta": "Public routes: this document and the health check.",
+    "Meta": "Public routes: this document and the health check; the key's own facts.",
 }
 # Paths are absolute from the host root (they carry AGENTAPI_URL_PREFIX), so the one
 # server is the host that serves this document.
@@ -140,19 +178,32 @@ def _headers(names: list[str]) -> dict[str, Any]:
     }
 
 
+def _access_note(op: Operation) -> str:
+    if op.public:
+        return "\n\nPublic: no key needed."
+    if op.scope:
+        return f"\n\nRequired scope: `{op.scope}`."
+    return "\n\nAny valid key; no scope needed."
+
+
+def _body_schema(op: Operation) -> dict[str, Any]:
+    refs = [{"$ref": f"#/components/schemas/{name}"} for name in op.response_schemas]
+    # anyOf: an empty page is a valid page of either kind.
+    return refs[0] if len(refs) == 1 else {"anyOf": refs}
+
+
 def _operation_doc(op: Operation) -> dict[str, Any]:
-    ok_headers = ["Link"] if op.paginated else []
+    ok_headers = ["Link", "ETag"] if op.paginated else []
     if op.media_types is not None:
         ok_headers.append("Content-Disposition")
-    if op.scope:
+    if not op.public:
         ok_headers = RATE_HEADERS + ok_headers
     doc: dict[str, Any] = {
         "operationId": op.operation_id,
         "summary": op.summary,
-        "description": op.description
-        + (f"\n\nRequired scope: `{op.scope}`." if op.scope else "\n\nPublic: no key needed."),
+        "description": op.description + _access_note(op),
         "tags": [op.tag],
-        "security": [{"bearerAuth": []}] if op.scope else [],
+        "security": [] if op.public else [{"bearerAuth": []}],
         "parameters": [
             {
                 "name": p.name,
@@ -167,23 +218,25 @@ def _operation_doc(op: Operation) -> dict[str, Any]:
             "200": {
                 "description": op.summary,
                 "headers": _headers(ok_headers),
-                "content": {
-                    "application/json": {
-                        "schema": {"$ref": f"#/components/schemas/{op.response_schema}"}
-                    }
-                }
+                "content": {"application/json": {"schema": _body_schema(op)}}
                 if op.media_types is None
                 else {name: {"schema": schema} for name, schema in op.media_types.items()},
             },
         },
     }
+    if op.paginated:
+        doc["parameters"].append(IF_NONE_MATCH)
+        doc["responses"]["304"] = {"$ref": "#/components/responses/NotModified"}
     if op.scope:
         doc["x-required-scope"] = op.scope
-    codes = ["400", "401", "403", "404", "429"] if op.scope else []
-    if op.params and not op.scope:
+    codes = [] if op.public else ["400", "401", "429"]
+    if op.scope:
+        codes += ["403", "404"]
+    if op.params and op.public:
         codes.append("400")
-    codes += ["414", "431"]  # every request's size is checked first
-    codes += ["500", "503"] if op.operation_id != "getSchema" else ["500"]
+    codes += ["414", "431", "500"]  # every request's size is checked first
+    if op.uses_database:
+        codes.append("503")
     for code in sorted(codes):
         doc["responses"][code] = {"$ref": f"#/components/responses/{ERROR_RESPONSES[code][0]}"}
     return doc
@@ -225,6 +278,14 @@ def build_spec(app: Flask) -> APISpec:
                 },
             },
         )
+    spec.components.response(
+        "NotModified",
+        {
+            "description": "The list is unchanged since the ETag sent in If-None-Match: no "
+            "body, and no use of the key's quota (it counts toward the burst limit only).",
+            "headers": _headers(["ETag", *RATE_HEADERS]),
+        },
+    )
     tags = set()
     with app.test_request_context():
         for endpoint in sorted(app.view_functions):

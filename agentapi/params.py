@@ -15,7 +15,8 @@ from .errors import invalid_parameter
 ID_PATTERN = "^[0-9A-Z]{1,26}$"
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
-MAX_CURSOR_LENGTH = 512
+# A cursor holding a 200-character name of 4-byte characters, signed: under 1.2 KB.
+MAX_CURSOR_LENGTH = 2048
 # The longest RFC 3339 timestamp the document invites: 2026-01-31T12:00:00.123456789+01:00
 # (nanoseconds; parse_timestamp keeps microseconds and ignores further digits).
 MAX_TIMESTAMP_LENGTH = 35
@@ -135,7 +136,11 @@ def choice_parser(choices: Sequence[str]) -> Callable[[str], str]:
 def subset_parser(choices: Sequence[str]) -> Callable[[str], tuple[str, ...]]:
     """A parser for a comma-separated subset of the given words."""
 
+    longest = len(",".join(choices))
+
     def parse(raw: str) -> tuple[str, ...]:
+        if len(raw) > longest:
+            raise ValueError(f"must be at most {longest} characters (each word once)")
         words = raw.split(",")
         for word in words:
             if word not in choices:

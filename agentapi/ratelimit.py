@@ -1,120 +1,276 @@
-"""Per-key rate limit (flask-limiter, moving window) and the per-address auth-failure limit."""
+"""Rate limits: one facade over the limit storage, and the pipeline's two limit steps.
+
+flask-limiter builds the storage (memory:// or redis://, agentapi/limitstore.py) and
+the moving-window strategy from the settings. No limit is declared to it, so its own
+request hooks count nothing: the per-key slot is taken by `take_request_slot`, in its
+place in agentapi/pipeline.py. Callers use RateLimiter (test, hit, window) and never
+the library underneath, in the manner of pypi/warehouse's rate_limiting.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
+from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter
-from limits import parse
+from limits import RateLimitItem, parse, parse_many
+from limits.errors import StorageError
+from limits.strategies import RateLimiter as Strategy
 
 from . import limitstore
-from .errors import ApiError
+from .errors import ApiError, problem_response, rate_limited, service_unavailable
+
+# Lookups of prefixes no key has that an address over its failure limit still gets.
+BLOCKED_LOOKUP_LIMIT = "10 per second"
+POLICY_NAME = "default"  # the IETF RateLimit-Policy name of the per-key quota
 
 
-def _key_id() -> str:
-    """The authenticated key's id: the limiter's bucket. Free of side effects."""
+@dataclass(frozen=True)
+class Window:
+    """A limit's moving window as it stands: its size, what is left, when a slot frees."""
+
+    limit: int
+    seconds: int
+    remaining: int
+    reset_at: float  # epoch seconds at which the oldest counted request leaves the window
+
+    @property
+    def used(self) -> int:
+        """Requests counted in the window."""
+        return self.limit - self.remaining
+
+
+class RateLimitExceeded(Exception):
+    """A limit is used up; resets_in is the seconds until a slot frees."""
+
+    def __init__(self, limit: RateLimitItem, window: Window) -> None:
+        super().__init__(f"{limit} exceeded")
+        self.limit = limit
+        self.window = window
+        self.resets_in = window.reset_at - time.time()
+
+    @property
+    def retry_after(self) -> int:
+        """Whole seconds to wait, rounded up, at least 1."""
+        return max(1, math.ceil(self.resets_in))
+
+
+class RateLimiter:
+    """test, hit and window over one limit storage, with moving windows."""
+
+    def __init__(self, strategy: Strategy) -> None:
+        self._strategy = strategy
+
+    def test(self, limit: RateLimitItem, *identifiers: str) -> bool:
+        """Whether one more hit would fit, without taking it."""
+        return self._strategy.test(limit, *identifiers)
+
+    def hit(self, limit: RateLimitItem, *identifiers: str, cost: int = 1) -> Window:
+        """Take cost slots atomically, or raise RateLimitExceeded (nothing taken)."""
+        taken = self._strategy.hit(limit, *identifiers, cost=cost)
+        window = self.window(limit, *identifiers)
+        if not taken:
+            raise RateLimitExceeded(limit, window)
+        return window
+
+    def window(self, limit: RateLimitItem, *identifiers: str) -> Window:
+        """The window as it stands (after this thread's hit, from the same round trip)."""
+        stats = self._strategy.get_window_stats(limit, *identifiers)
+        # The window's own reset time: flask-limiter's RequestLimit.reset_at adds a
+        # second and truncates, which would overstate the headers by up to two seconds.
+        return Window(
+            limit=limit.amount,
+            seconds=limit.get_expiry(),
+            remaining=max(0, stats.remaining),
+            reset_at=float(stats.reset_time),
+        )
+
+    def check(self) -> None:
+        """Ask the storage whether it answers (for /health); raises StorageError if not."""
+        if not self._strategy.storage.check():
+            raise StorageError(ConnectionError("the rate limit store did not answer"))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The service's limits: per key, failed authentications per address, and the facade."""
+
+    limiter: RateLimiter
+    per_key: list[RateLimitItem]
+    burst: RateLimitItem
+    auth_failures: RateLimitItem
+    blocked_lookups: RateLimitItem
+
+
+def limits() -> Limits:
+    """This app's limits."""
+    return current_app.extensions["agentapi.limits"]
+
+
+def _view_operation() -> Any:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "operation", None)
+
+
+def _take_quota(key_id: str, cost: int) -> None:
+    """Take cost slots of every per-key limit, or raise (the window rides on g either way)."""
+    config = limits()
+    windows = []
+    for item in config.per_key:
+        try:
+            windows.append(config.limiter.hit(item, "key", key_id, cost=cost))
+        except RateLimitExceeded as exc:
+            g.rate_window = exc.window  # a 429 carries the headers of the limit it broke
+            raise
+    g.rate_window = min(windows, key=lambda w: w.remaining)
+
+
+def take_request_slot() -> None:
+    """Pipeline step: count a request with a valid key, or refuse it with 429.
+
+    Every request of a key takes a slot of the burst limit. It then takes its cost
+    (1, or the setting its operation names) of the quota, except a conditional request
+    to a list: a 304 uses no quota, so its quota is settled after the view
+    (settle_deferred_quota), when the answer is known. Requests without a valid key
+    (public routes, failed tokens) are not counted here: failed tokens are limited
+    per address by the authentication step.
+    """
     key = g.get("api_key")
-    return key.id if key is not None else ""
+    if key is None:
+        return
+    config = limits()
+    try:
+        config.limiter.hit(config.burst, "burst", key.id)
+    except RateLimitExceeded:
+        g.rate_window = config.limiter.window(config.per_key[0], "key", key.id)
+        raise
+    op = _view_operation()
+    cost = current_app.config["AGENTAPI"][op.cost_setting] if op and op.cost_setting else 1
+    if op is not None and op.paginated and "If-None-Match" in request.headers:
+        g.deferred_quota = cost
+        return
+    _take_quota(key.id, cost)
 
 
-def _unauthenticated() -> bool:
-    """Requests without a valid key (public routes, routing errors) are not counted."""
-    return g.get("api_key") is None
+def settle_deferred_quota(response: Response) -> Response:
+    """Pipeline step: a conditional request's quota, now that its answer is known.
+
+    A 304 uses none; any other answer takes its slots now, atomically, and becomes a
+    429 when none are left, so that the quota stays exact under concurrency.
+    """
+    cost = g.pop("deferred_quota", None)
+    if cost is None:
+        return response
+    key = g.api_key
+    config = limits()
+    if response.status_code == 304:
+        g.rate_window = config.limiter.window(config.per_key[0], "key", key.id)
+        return response
+    try:
+        _take_quota(key.id, cost)
+    except RateLimitExceeded as exc:
+        return _rate_limited_response(exc)
+    return response
 
 
-def init_app(app: Flask) -> Limiter:
-    """Create the limiter; its before_request hook must come after authentication's."""
+def add_rate_headers(response: Response) -> Response:
+    """Pipeline step: X-RateLimit-* and the IETF RateLimit fields on every counted answer."""
+    window: Window | None = g.get("rate_window")
+    if window is None:
+        return response
+    now = time.time()
+    response.headers["X-RateLimit-Limit"] = str(window.limit)
+    response.headers["X-RateLimit-Remaining"] = str(window.remaining)
+    response.headers["X-RateLimit-Reset"] = str(math.ceil(window.reset_at))
+    # draft-ietf-httpapi-ratelimit-headers-09 (structured fields); t: seconds until a
+    # slot frees, 0 while slots are left.
+    until = max(0, math.ceil(window.reset_at - now)) if window.remaining == 0 else 0
+    response.headers["RateLimit-Policy"] = f'"{POLICY_NAME}";q={window.limit};w={window.seconds}'
+    response.headers["RateLimit"] = f'"{POLICY_NAME}";r={window.remaining};t={until}'
+    return response
+
+
+def _address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def auth_failures_exceeded() -> bool:
+    """Whether this client address has used up its failed authentications."""
+    config = limits()
+    return not config.limiter.test(config.auth_failures, "auth-failure", _address())
+
+
+def count_auth_failure() -> None:
+    """Record one failed authentication for this client address (never refused)."""
+    config = limits()
+    with contextlib.suppress(RateLimitExceeded):
+        config.limiter.hit(config.auth_failures, "auth-failure", _address())
+
+
+def allow_blocked_lookup() -> bool:
+    """Whether an address over its failure limit may have one more unknown prefix looked up."""
+    config = limits()
+    try:
+        config.limiter.hit(config.blocked_lookups, "blocked-lookup", _address())
+    except RateLimitExceeded:
+        return False
+    return True
+
+
+def auth_failures_refusal() -> ApiError:
+    """The 429 for an address over its failure limit, with its Retry-After."""
+    config = limits()
+    window = config.limiter.window(config.auth_failures, "auth-failure", _address())
+    retry_after = max(1, math.ceil(window.reset_at - time.time()))
+    return rate_limited(
+        f"Too many failed authentications from this address; retry in {retry_after} s.",
+        retry_after,
+    )
+
+
+def _rate_limited_response(exc: RateLimitExceeded) -> Response:
+    """A key over one of its limits."""
+    return problem_response(
+        rate_limited(
+            f"Rate limit of {exc.limit} exceeded; retry in {exc.retry_after} s.",
+            exc.retry_after,
+        )
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Build the limits from the settings and register their error handlers."""
     settings = app.config["AGENTAPI"]
     storage_uri = settings["RATELIMIT_STORAGE_URI"]
-    options: dict = {"wrap_exceptions": True}
+    options: dict[str, object] = {"wrap_exceptions": True}
     if storage_uri.startswith("redis"):
         options.update(socket_connect_timeout=1, socket_timeout=1)
-    limiter = Limiter(
-        key_func=_key_id,
+    library = Limiter(
+        key_func=lambda: "",
         app=app,
-        application_limits=[settings["RATE_LIMIT"]],
-        application_limits_exempt_when=_unauthenticated,
         strategy="moving-window",
         # redis:// is served by a RedisStorage that reads the window for the headers
         # in the same round trip as the hit (agentapi/limitstore.py).
         storage_uri=limitstore.storage_uri(storage_uri),
         storage_options=options,
-        # Headers are written by add_headers below: flask-limiter would put
-        # Retry-After on every response, and the contract wants it on 429s only.
         headers_enabled=False,
-        # Count requests that matched no route too, when they carry a valid key.
-        request_identifier=lambda: request.endpoint or "unmatched",
         swallow_errors=False,
     )
-    app.extensions["agentapi.limiter"] = limiter
-    app.extensions["agentapi.auth_failure_limit"] = parse(settings["AUTH_FAILURE_LIMIT"])
-    app.extensions["agentapi.blocked_lookup_limit"] = parse(BLOCKED_LOOKUP_LIMIT)
-    return limiter
+    app.extensions["agentapi.limits"] = Limits(
+        limiter=RateLimiter(library.limiter),
+        per_key=list(parse_many(settings["RATE_LIMIT"])),
+        burst=parse(settings["BURST_LIMIT"]),
+        auth_failures=parse(settings["AUTH_FAILURE_LIMIT"]),
+        blocked_lookups=parse(BLOCKED_LOOKUP_LIMIT),
+    )
 
+    app.register_error_handler(RateLimitExceeded, _rate_limited_response)
 
-def reset_at() -> float:
-    """Epoch seconds at which the current key's window frees a slot."""
-    limit = current_app.extensions["agentapi.limiter"].current_limit
-    # The window's own reset time: RequestLimit.reset_at adds a second and truncates,
-    # which overstates both headers by up to two seconds.
-    return float(limit.window.reset_time) if limit is not None else time.time() + 1
-
-
-def add_headers(response: Response) -> Response:
-    """X-RateLimit-* on every response to an authenticated request."""
-    limit = current_app.extensions["agentapi.limiter"].current_limit
-    if limit is None or g.get("api_key") is None:
-        return response
-    response.headers["X-RateLimit-Limit"] = str(limit.limit.amount)
-    response.headers["X-RateLimit-Remaining"] = str(max(0, limit.remaining))
-    response.headers["X-RateLimit-Reset"] = str(math.ceil(reset_at()))
-    return response
-
-
-# Lookups an address over its failure limit still gets (see allow_lookup_while_blocked).
-BLOCKED_LOOKUP_LIMIT = "10 per second"
-
-
-def _failure_bucket() -> tuple[str, str]:
-    return ("agentapi-auth-failure", request.remote_addr or "unknown")
-
-
-def auth_failures_exceeded() -> bool:
-    """Whether this client address has used up its failed authentications."""
-    limiter = current_app.extensions["agentapi.limiter"]
-    item = current_app.extensions["agentapi.auth_failure_limit"]
-    return not limiter.limiter.test(item, *_failure_bucket())
-
-
-def allow_lookup_while_blocked() -> bool:
-    """Whether an address over its failure limit may still have one token looked up.
-
-    A trickle, not a flood: enough that a valid key from a blocked address still gets
-    through, too little for guessed tokens to load the key table.
-    """
-    limiter = current_app.extensions["agentapi.limiter"]
-    item = current_app.extensions["agentapi.blocked_lookup_limit"]
-    return limiter.limiter.hit(item, "agentapi-blocked-lookup", request.remote_addr or "unknown")
-
-
-def check_auth_failures() -> None:
-    """Refuse a client address that has failed authentication too often."""
-    limiter = current_app.extensions["agentapi.limiter"]
-    item = current_app.extensions["agentapi.auth_failure_limit"]
-    if auth_failures_exceeded():
-        stats = limiter.limiter.get_window_stats(item, *_failure_bucket())
-        retry_after = max(1, math.ceil(stats.reset_time - time.time()))
-        raise ApiError(
-            429,
-            "rate_limited",
-            f"Too many failed authentications from this address; retry in {retry_after} s.",
-            headers={"Retry-After": str(retry_after)},
-        )
-
-
-def count_auth_failure() -> None:
-    """Record one failed authentication for this client address."""
-    limiter = current_app.extensions["agentapi.limiter"]
-    limiter.limiter.hit(current_app.extensions["agentapi.auth_failure_limit"], *_failure_bucket())
+    @app.errorhandler(StorageError)
+    def handle_limit_storage_down(exc: StorageError) -> Response:
+        """Rate-limit storage unreachable: fail closed, never uncounted."""
+        return problem_response(service_unavailable("rate limit store", exc))

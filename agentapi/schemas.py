@@ -87,6 +87,23 @@ def _list_of(item: str) -> dict[str, Any]:
     )
 
 
+def _deleted_at(table: str) -> dict[str, Any]:
+    schema = column(f"{table}.deleted_at", example="2026-01-31T12:00:00Z")
+    schema.pop("nullable", None)  # a tombstone is a row whose deleted_at is set
+    return schema
+
+
+def _tombstone(table: str, description: str) -> dict[str, Any]:
+    return _object(
+        {
+            "id": column(f"{table}.id"),
+            "business_id": column(f"{table}.business_id"),
+            "deleted_at": _deleted_at(table),
+        },
+        description,
+    )
+
+
 def _timestamp(qualified: str, **extra: Any) -> dict[str, Any]:
     return column(qualified, example="2026-01-31T12:00:00Z", **extra)
 
@@ -129,6 +146,10 @@ INVOICE["required"] = [name for name in INVOICE_PROPERTIES if name != "items"]
 SLOT_COUNT = column("availability_slots.capacity")
 # Report rows: SUM over DECIMAL(15,2) is DECIMAL(37,2) in MariaDB and MySQL; a count is
 # a BIGINT. Rows: one per currency (CHAR(3) of A-Z), status and period (at most 400).
+# Keys: businesses a key may be restricted to (no column bounds them; an id each, and
+# InvoiceScript links a handful); rate-limit figures are 64-bit counts.
+MAX_KEY_BUSINESSES = 10000
+RATE_COUNT = {"type": "integer", "format": "int64", "minimum": 0, "maximum": 2**63 - 1}
 REPORT_SUM = {**decimal_schema(37, 2), "example": "1250.00"}
 REPORT_COUNT = {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}
 MAX_CURRENCIES = 26**3
@@ -282,12 +303,60 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "InvoiceList": _list_of("Invoice"),
     "ServiceList": _list_of("Service"),
     "AvailabilityList": _list_of("AvailabilitySlot"),
+    "BusinessTombstone": _object(
+        {"id": column("businesses.id"), "deleted_at": _deleted_at("businesses")},
+        "A deleted business the key may read (with deleted_since).",
+    ),
+    "InvoiceTombstone": _tombstone("invoices", "A deleted invoice (with deleted_since)."),
+    "ServiceTombstone": _tombstone("services", "A deleted service (with deleted_since)."),
+    "AvailabilitySlotTombstone": _tombstone(
+        "availability_slots", "A deleted availability slot (with deleted_since)."
+    ),
+    "BusinessTombstoneList": _list_of("BusinessTombstone"),
+    "InvoiceTombstoneList": _list_of("InvoiceTombstone"),
+    "ServiceTombstoneList": _list_of("ServiceTombstone"),
+    "AvailabilitySlotTombstoneList": _list_of("AvailabilitySlotTombstone"),
     "Health": _object(
         {
             "status": {"type": "string", "enum": ["ok"]},
             "database": {"type": "string", "enum": ["ok"]},
+            "rate_limit_storage": {"type": "string", "enum": ["ok"]},
         },
-        "The service and its database answer.",
+        "The service, its database and its rate-limit storage answer.",
+    ),
+    "Key": _object(
+        {
+            "prefix": {"type": "string", "pattern": "^[a-z0-9]{8}$", "maxLength": 8},
+            "name": column("api_keys.name"),
+            "scopes": {
+                "type": "array",
+                "maxItems": len(SCOPES),
+                "items": {"type": "string", "enum": list(SCOPES)},
+            },
+            "businesses": {
+                "type": "array",
+                "nullable": True,
+                "maxItems": MAX_KEY_BUSINESSES,
+                "items": ID,
+                "description": "The businesses the key may read; null: every business.",
+            },
+            "created_at": _timestamp("api_keys.created_at"),
+            "expires_at": _timestamp("api_keys.expires_at"),
+            "last_used_at": {
+                **_timestamp("api_keys.last_used_at"),
+                "description": "Written at most once a minute per key and process.",
+            },
+            "rate_limit": _object(
+                {
+                    "limit": RATE_COUNT,
+                    "remaining": RATE_COUNT,
+                    "reset": {**RATE_COUNT, "description": "Unix time when a slot frees"},
+                    "used": RATE_COUNT,
+                },
+                "The per-key limit as it stands after this request.",
+            ),
+        },
+        "The key that sent the request; never its hash.",
     ),
     "OpenAPIDocument": {"type": "object", "description": "This document, as JSON."},
     "Problem": {
@@ -317,6 +386,13 @@ COMPONENTS: dict[str, dict[str, Any]] = {
                     }
                 ),
             },
+            "checks": _object(
+                {
+                    name: {"type": "string", "enum": ["ok", "unavailable"]}
+                    for name in ("database", "rate_limit_storage")
+                },
+                "With a 503 of /health: which dependency does not answer.",
+            ),
         },
     },
 }

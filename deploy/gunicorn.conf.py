@@ -27,7 +27,7 @@ from gunicorn.glogging import Logger
 from gunicorn.http.message import Request
 
 from agentapi.headers import MAX_HEADER_FIELD_BYTES, MAX_HEADER_FIELDS, MAX_TARGET_BYTES
-from agentapi.logs import redact
+from agentapi.tokens import redact
 
 
 def _count(name: str, default: int) -> int:

@@ -17,7 +17,8 @@ CREATE TABLE IF NOT EXISTS businesses (
   created_at DATETIME(6) NOT NULL,
   updated_at DATETIME(6) NOT NULL,
   deleted_at DATETIME(6) NULL,
-  PRIMARY KEY (id)
+  PRIMARY KEY (id),
+  KEY ix_businesses_deleted (deleted_at, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS invoice_templates (
@@ -58,6 +59,7 @@ CREATE TABLE IF NOT EXISTS invoices (
   UNIQUE KEY uq_invoices_business_number (business_id, number),
   KEY ix_invoices_issue_date (business_id, deleted_at, issue_date, id),
   KEY ix_invoices_updated_at (business_id, deleted_at, updated_at, id),
+  KEY ix_invoices_deleted (business_id, deleted_at, id),
   KEY ix_invoices_report (business_id, deleted_at, status, issue_date, currency, subtotal,
                           tax_total, total, amount_paid, due_date)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
@@ -89,7 +91,8 @@ CREATE TABLE IF NOT EXISTS services (
   updated_at DATETIME(6) NOT NULL,
   deleted_at DATETIME(6) NULL,
   PRIMARY KEY (id),
-  KEY ix_services_business_name (business_id, deleted_at, name, id)
+  KEY ix_services_business_name (business_id, deleted_at, name, id),
+  KEY ix_services_deleted (business_id, deleted_at, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS availability_slots (
@@ -104,7 +107,8 @@ CREATE TABLE IF NOT EXISTS availability_slots (
   updated_at DATETIME(6) NOT NULL,
   deleted_at DATETIME(6) NULL,
   PRIMARY KEY (id),
-  KEY ix_availability_business_start (business_id, deleted_at, starts_at, id)
+  KEY ix_availability_business_start (business_id, deleted_at, starts_at, id),
+  KEY ix_availability_slots_deleted (business_id, deleted_at, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS api_keys (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -138,3 +139,21 @@ def test_gunicorn_check_config_passes_with_good_settings(tmp_path):
         tmp_path,
     )
     assert result.returncode == 0, result.stderr
+
+
+def _named_settings(text: str) -> set[str]:
+    """The AGENTAPI_* names a text mentions."""
+    return set(re.findall(r"AGENTAPI_([A-Z_]+[A-Z])", text))
+
+
+def test_every_setting_is_in_the_readme_table_and_the_environment_example_and_no_other():
+    from agentapi.config import GUNICORN_SETTINGS, SETTINGS
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    table = "\n".join(line for line in readme.splitlines() if line.startswith("| `AGENTAPI_"))
+    example = (root / "deploy" / "agentapi.env.example").read_text(encoding="utf-8")
+    known = {setting.name for setting in SETTINGS}
+    assert _named_settings(table) == known
+    assert _named_settings(example) - set(GUNICORN_SETTINGS) == known
+    assert _named_settings(readme) - {"TEST_DATABASE_URL"} <= known | set(GUNICORN_SETTINGS)

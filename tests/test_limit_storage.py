@@ -49,14 +49,16 @@ def script_calls(url: str) -> int:
     return sum(v["calls"] for k, v in stats.items() if k in ("cmdstat_evalsha", "cmdstat_eval"))
 
 
-def test_each_counted_request_costs_one_round_trip_to_redis(make_app, factory, redis_url):
+def test_each_counted_request_costs_one_round_trip_to_redis_per_limit(make_app, factory, redis_url):
+    # Two limits count every request: the burst limit and the quota. Each takes its
+    # slot and reads its window (for the headers) in one script call.
     app = make_app(RATELIMIT_STORAGE_URI=redis_url, RATE_LIMIT="1000 per minute")
     client, token = app.test_client(), factory.key()
     client.get(URL, headers=bearer(token))
     before = script_calls(redis_url)
     for _ in range(5):
         assert client.get(URL, headers=bearer(token)).status_code == 200
-    assert script_calls(redis_url) - before == 5
+    assert script_calls(redis_url) - before == 5 * 2
 
 
 def test_remaining_counts_down_then_429_with_retry_after(make_app, factory, redis_url):

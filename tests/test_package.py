@@ -78,7 +78,11 @@ def test_installed_wheel_serves_from_a_virtualenv_outside_the_checkout(
             return request(str(port), f"{URL}/health", timeout=2).status == 200
 
         wait_until(ready, 30, "gunicorn from the wheel", log)
-        assert request(str(port), f"{URL}/health").json() == {"status": "ok", "database": "ok"}
+        assert request(str(port), f"{URL}/health").json() == {
+            "status": "ok",
+            "database": "ok",
+            "rate_limit_storage": "ok",
+        }
         assert request(str(port), f"{URL}/docs").status == 200
         # The shipped settings are in force: gthread with memory:// limits, and a
         # request line past gunicorn's default limit reaches the app.

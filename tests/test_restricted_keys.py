@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from agentapi import create_app
-from agentapi.auth import hash_token
 from agentapi.cli import main
 from agentapi.config import parse_database_url
+from agentapi.tokens import hash_token
 
 from .conftest import sql
 from .factories import bearer

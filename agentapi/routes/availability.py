@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, Response
 
-from ..access import readable_business
+from .. import tombstones
+from ..access import readable_business, require_key_access
 from ..db import fetch_all
-from ..errors import invalid_parameter
+from ..errors import ApiError, invalid_parameter
 from ..formats import local_timestamp, position_timestamp
 from ..operations import operation
-from ..pagination import decode_cursor, list_response
+from ..pagination import Keyset, Pager
 from ..params import (
     CURSOR,
     ID_PATTERN,
@@ -27,12 +28,14 @@ from ..params import (
     parse_query,
     parse_timestamp,
 )
+from ..tombstones import DELETED_SINCE
 
 log = logging.getLogger("agentapi.availability")
 bp = Blueprint("availability", __name__)
 
 DEFAULT_SPAN = timedelta(days=7)
 MAX_SPAN = timedelta(days=31)
+DST_SLACK = timedelta(hours=1)  # 31 days on the business's clocks may be an hour longer
 DATE_OR_TIMESTAMP = {
     "type": "string",
     "anyOf": [{"format": "date"}, {"format": "date-time"}],
@@ -76,9 +79,12 @@ PARAMS = (
         {"type": "string", "pattern": ID_PATTERN, "minLength": 1, "maxLength": 26},
         "Only slots for this service, and slots open to any service.",
     ),
+    DELETED_SINCE,
     LIMIT,
     CURSOR,
 )
+# The window (start, end) the first page fixed, then the last slot's starts_at and id.
+KEYSET = Keyset("availability", ("timestamp", "timestamp", "timestamp", "id"))
 
 
 def business_zone(name: str) -> ZoneInfo:
@@ -157,27 +163,33 @@ def shape_slot(row: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
     summary="List open availability slots",
     description=(
         "Slots with room left (booked < capacity) starting in [from, to), ordered by "
-        "starts_at, then id. Times are in the business's time zone, with its offset."
+        "starts_at, then id. Times are in the business's time zone, with its offset. "
+        "With deleted_since, the tombstones of deleted slots instead."
     ),
     tag="Availability",
     scope="availability:read",
-    response_schema="AvailabilityList",
+    response_schema=("AvailabilityList", "AvailabilitySlotTombstoneList"),
     params=PARAMS,
     paginated=True,
 )
 def list_availability() -> Response:
-    """List one business's open slots in a window."""
+    """List one business's open slots in a window, or the tombstones of deleted slots."""
     args = parse_query(PARAMS)
+    if tombstones.wanted(args):
+        require_key_access(args["business_id"])
+        return tombstones.business_tombstones(
+            "availability", "list_deleted_availability_slots", args
+        )
     business = readable_business(args["business_id"])
     zone = business_zone(business["timezone"])
     filters = {k: args[k] for k in ("business_id", "from", "to", "service_id")}
-    if args["cursor"]:
-        # The window is fixed when the first page is read, so "now" does not move under a walk.
-        start, end, after_ts, after_id = decode_cursor(args["cursor"], "availability", filters, 4)
-        window = (datetime.fromisoformat(start), datetime.fromisoformat(end))
-    else:
-        window = resolve_window(args, zone)
-        after_ts, after_id = position_timestamp(window[0]), ""
+    # The window is fixed when the first page is read and carried in the cursor, so
+    # that "now" does not move under a walk.
+    first = resolve_window(args, zone) if args["cursor"] is None else None
+    start = (position_timestamp(first[0]), position_timestamp(first[1]), "", "") if first else ()
+    pager = Pager(KEYSET, filters, args["cursor"], args["limit"], start)
+    window = carried_window(pager.position[0], pager.position[1], args, zone)
+    after_ts = pager.position[2] or position_timestamp(window[0])
     rows = fetch_all(
         "list_open_slots",
         business_id=args["business_id"],
@@ -185,12 +197,11 @@ def list_availability() -> Response:
         starts_before=window[1],
         service_id=args["service_id"],
         after_ts=after_ts,
-        after_id=after_id,
-        limit=args["limit"] + 1,
+        after_id=pager.position[3],
+        limit=pager.fetch_limit,
     )
-    return list_response(
+    return pager.response(
         rows,
-        args["limit"],
         lambda row: shape_slot(row, zone),
         lambda row: [
             position_timestamp(window[0]),
@@ -198,6 +209,37 @@ def list_availability() -> Response:
             position_timestamp(row["starts_at"]),
             row["id"],
         ],
-        "availability",
-        filters,
     )
+
+
+def carried_window(
+    start: str, end: str, args: dict[str, Any], zone: ZoneInfo
+) -> tuple[datetime, datetime]:
+    """The window a cursor carries, checked against the request: never wider, never other.
+
+    A cursor is untrusted input even when its signature is good: its window must be the
+    one the request's from and to give (from "now" only where from was left out).
+    """
+    window = (datetime.fromisoformat(start), datetime.fromisoformat(end))
+    if args["cursor"] is None:
+        return window
+    expected_end = None
+    if args["from"] is not None:
+        try:
+            expected: tuple[datetime, datetime] | None = resolve_window(args, zone)
+        except ApiError:
+            expected = None
+        if window != expected:
+            raise invalid_parameter("cursor", "is not a cursor this API issued")
+        return window
+    if args["to"] is not None:
+        expected_end = as_utc(args["to"], zone)
+    span = window[1] - window[0]
+    if (
+        span <= timedelta(0)
+        or span > MAX_SPAN + DST_SLACK
+        or (expected_end is not None and window[1] != expected_end)
+        or (expected_end is None and span != DEFAULT_SPAN)
+    ):
+        raise invalid_parameter("cursor", "is not a cursor this API issued")
+    return window

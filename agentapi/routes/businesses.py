@@ -7,14 +7,17 @@ from typing import Any
 
 from flask import Blueprint, Response, g
 
+from .. import tombstones
 from ..db import fetch_all
 from ..formats import utc_timestamp
 from ..operations import operation
-from ..pagination import decode_cursor, list_response
+from ..pagination import Keyset, Pager
 from ..params import CURSOR, LIMIT, parse_query
+from ..tombstones import DELETED_SINCE
 
 bp = Blueprint("businesses", __name__)
-PARAMS = (LIMIT, CURSOR)
+PARAMS = (DELETED_SINCE, LIMIT, CURSOR)
+KEYSET = Keyset("businesses", ("id",))
 
 
 def shape_template(row: dict[str, Any]) -> dict[str, Any]:
@@ -52,37 +55,34 @@ def shape_business(row: dict[str, Any], templates: list[dict[str, Any]]) -> dict
 @operation(
     operation_id="listBusinesses",
     summary="List businesses",
-    description="Businesses the key may read, ordered by id, each with its invoice templates.",
+    description=(
+        "Businesses the key may read, ordered by id, each with its invoice templates; "
+        "with deleted_since, the tombstones of deleted businesses it may read instead."
+    ),
     tag="Businesses",
     scope="businesses:read",
-    response_schema="BusinessList",
+    response_schema=("BusinessList", "BusinessTombstoneList"),
     params=PARAMS,
     paginated=True,
 )
 def list_businesses() -> Response:
-    """List the businesses the key may read."""
+    """List the businesses the key may read, or the tombstones of deleted ones."""
     args = parse_query(PARAMS)
-    after_id = ""
-    if args["cursor"]:
-        (after_id,) = decode_cursor(args["cursor"], "businesses", {}, 1)
     key = g.api_key
-    rows = fetch_all(
-        "list_businesses",
-        after_id=after_id,
-        restricted=int(key.business_ids is not None),
-        key_id=key.id,
-        limit=args["limit"] + 1,
-    )
+    restriction = {"restricted": int(key.business_ids is not None), "key_id": key.id}
+    if tombstones.wanted(args):
+        response, _found = tombstones.tombstone_page(
+            "businesses", "list_deleted_businesses", args, {}, restriction
+        )
+        return response
+    pager = Pager(KEYSET, {}, args["cursor"], args["limit"], ("",))
+    (after_id,) = pager.position
+    rows = fetch_all("list_businesses", after_id=after_id, limit=pager.fetch_limit, **restriction)
     templates: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    page_ids = tuple(row["id"] for row in rows[: args["limit"]])
+    page_ids = tuple(row["id"] for row in rows[: pager.limit])
     if page_ids:
         for template in fetch_all("list_invoice_templates", business_ids=page_ids):
             templates[template["business_id"]].append(template)
-    return list_response(
-        rows,
-        args["limit"],
-        lambda row: shape_business(row, templates[row["id"]]),
-        lambda row: [row["id"]],
-        "businesses",
-        {},
+    return pager.response(
+        rows, lambda row: shape_business(row, templates[row["id"]]), lambda row: [row["id"]]
     )

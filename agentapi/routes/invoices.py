@@ -8,11 +8,12 @@ from typing import Any
 
 from flask import Blueprint, Response
 
-from ..access import readable_business, require_key_access
+from .. import tombstones
+from ..access import require_key_access, require_readable_business
 from ..db import fetch_all
 from ..formats import decimal_text, iso_date, money, position_timestamp, utc_timestamp
 from ..operations import operation
-from ..pagination import decode_cursor, list_response
+from ..pagination import Keyset, Pager
 from ..params import (
     CURSOR,
     LIMIT,
@@ -26,6 +27,7 @@ from ..params import (
     subset_parser,
     subset_pattern,
 )
+from ..tombstones import DELETED_SINCE
 
 bp = Blueprint("invoices", __name__)
 
@@ -35,7 +37,8 @@ DATE_MIN, DATE_MAX = date(1000, 1, 1), date(9999, 12, 31)
 TIME_MIN, TIME_MAX = datetime(1000, 1, 1), datetime(9999, 12, 31, 23, 59, 59, 999999)
 ID_AFTER_ALL = "Z" * 27  # sorts after every 26-character [0-9A-Z] id
 
-# sort -> (query, keyset column, start of the first page)
+# sort -> (query, keyset column, start of the first page); the four statements stay
+# separate files so that each has a fixed plan on its own index (sql/invoices/).
 SORTS: dict[str, tuple[str, str, str, str]] = {
     "-issue_date": ("list_invoices_by_issue_date_desc", "issue_date", str(DATE_MAX), ID_AFTER_ALL),
     "issue_date": ("list_invoices_by_issue_date_asc", "issue_date", str(DATE_MIN), ""),
@@ -96,9 +99,15 @@ PARAMS = (
         {"type": "string", "enum": ["items"]},
         "items: embed each invoice's line items, ordered by position.",
     ),
+    DELETED_SINCE,
     LIMIT,
     CURSOR,
 )
+KEYSETS = {
+    sort: Keyset("invoices", ("date" if column == "issue_date" else "timestamp", "id"))
+    for sort, (_query, column, _key, _id) in SORTS.items()
+}
+FILTERS = ("business_id", "status", "issued_from", "issued_to", "updated_since", "sort")
 
 
 def shape_item(row: dict[str, Any]) -> dict[str, Any]:
@@ -151,25 +160,31 @@ def keyset_value(row: dict[str, Any], column: str) -> str:
 @operation(
     operation_id="listInvoices",
     summary="List invoices",
-    description="Invoices of one business. Deleted invoices are never listed.",
+    description=(
+        "Invoices of one business. Deleted invoices are never listed; with deleted_since, "
+        "their tombstones are, instead of live invoices."
+    ),
     tag="Invoices",
     scope="invoices:read",
-    response_schema="InvoiceList",
+    response_schema=("InvoiceList", "InvoiceTombstoneList"),
     params=PARAMS,
     paginated=True,
 )
 def list_invoices() -> Response:
-    """List one business's invoices."""
+    """List one business's invoices, or their tombstones."""
     args = parse_query(PARAMS)
     require_key_access(args["business_id"])
+    if tombstones.wanted(args):
+        return tombstones.business_tombstones("invoices", "list_deleted_invoices", args)
     query, column, after_key, after_id = SORTS[args["sort"]]
-    filters = {
-        name: args[name]
-        for name in ("business_id", "status", "issued_from", "issued_to", "updated_since", "sort")
-    }
-    if args["cursor"]:
-        after_key, after_id = decode_cursor(args["cursor"], "invoices", filters, 2)
-    limit = args["limit"]
+    pager = Pager(
+        KEYSETS[args["sort"]],
+        {name: args[name] for name in FILTERS},
+        args["cursor"],
+        args["limit"],
+        (after_key, after_id),
+    )
+    after_key, after_id = pager.position
     rows = fetch_all(
         query,
         business_id=args["business_id"],
@@ -179,23 +194,26 @@ def list_invoices() -> Response:
         statuses=args["status"] or STATUSES,
         after_key=after_key,
         after_id=after_id,
-        limit=limit + 1,
+        limit=pager.fetch_limit,
     )
     if not rows:
         # The query returns rows only for a live business: tell 404 from an empty page.
-        readable_business(args["business_id"])
+        require_readable_business(args["business_id"])
     items: dict[str, list[dict[str, Any]]] | None = None
     if args["include"] == "items":
-        items = defaultdict(list)
-        page_ids = tuple(row["id"] for row in rows[:limit])
-        if page_ids:
-            for item in fetch_all("list_invoice_items", invoice_ids=page_ids):
-                items[item["invoice_id"]].append(item)
-    return list_response(
+        items = items_of(rows[: pager.limit])
+    return pager.response(
         rows,
-        limit,
         lambda row: shape_invoice(row, None if items is None else items[row["id"]]),
         lambda row: [keyset_value(row, column), row["id"]],
-        "invoices",
-        filters,
     )
+
+
+def items_of(invoices: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The line items of these invoices by invoice id, read with one statement."""
+    items: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    page_ids = tuple(row["id"] for row in invoices)
+    if page_ids:
+        for item in fetch_all("list_invoice_items", invoice_ids=page_ids):
+            items[item["invoice_id"]].append(item)
+    return items

@@ -1,13 +1,26 @@
-"""Public routes: the OpenAPI document and the health check."""
+"""Routes about the service itself: the OpenAPI document, the health check, the key's facts."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify
+import math
+import threading
+import time
+from typing import Any
 
-from ..db import fetch_one
+from flask import Blueprint, Response, current_app, g, jsonify
+
+from ..db import DatabaseUnavailable, StatementTimeout, fetch_one
+from ..errors import RETRY_AFTER_UNAVAILABLE, ApiError, problem_response
+from ..formats import utc_timestamp
 from ..operations import operation
+from ..params import parse_query
+from ..ratelimit import limits
 
 bp = Blueprint("meta", __name__)
+
+# /health is public and cheap to poll hard: each process checks at most once a second.
+HEALTH_CACHE_SECONDS = 1.0
+_health_lock = threading.Lock()
 
 
 @bp.get("/schema")
@@ -18,6 +31,7 @@ bp = Blueprint("meta", __name__)
     tag="Meta",
     scope=None,
     response_schema="OpenAPIDocument",
+    uses_database=False,
 )
 def schema() -> Response:
     """Serve the OpenAPI document built at start-up."""
@@ -26,19 +40,95 @@ def schema() -> Response:
     return response
 
 
+def _checks() -> dict[str, str]:
+    """Whether the database and the limit storage answer, as checked at most once a second."""
+    cached = current_app.extensions.get("agentapi.health")
+    if cached and time.monotonic() - cached[0] < HEALTH_CACHE_SECONDS:
+        return cached[1]
+    with _health_lock:
+        cached = current_app.extensions.get("agentapi.health")
+        if cached and time.monotonic() - cached[0] < HEALTH_CACHE_SECONDS:
+            return cached[1]
+        checks = {"database": "ok", "rate_limit_storage": "ok"}
+        try:
+            fetch_one("check_database")
+        except (DatabaseUnavailable, StatementTimeout):
+            checks["database"] = "unavailable"
+        try:
+            limits().limiter.check()
+        except Exception:
+            checks["rate_limit_storage"] = "unavailable"
+        current_app.extensions["agentapi.health"] = (time.monotonic(), checks)
+        return checks
+
+
 @bp.get("/health")
 @operation(
     operation_id="getHealth",
     summary="Health check",
     description=(
-        "Public, no data: 200 when the service and its database answer, 503 "
-        "(service_unavailable) when the database does not."
+        "Public, no data: 200 when the database and the rate-limit storage answer; 503 "
+        "(service_unavailable, with `checks` saying which does not) otherwise. Each "
+        "process checks at most once a second."
     ),
     tag="Meta",
     scope=None,
     response_schema="Health",
 )
 def health() -> Response:
-    """Report whether the database answers."""
-    fetch_one("check_database")
-    return jsonify({"status": "ok", "database": "ok"})
+    """Report whether the database and the limit storage answer."""
+    checks = _checks()
+    if all(value == "ok" for value in checks.values()):
+        return jsonify({"status": "ok", **checks})
+    failing = " and ".join(name.replace("_", " ") for name, v in checks.items() if v != "ok")
+    return problem_response(
+        ApiError(
+            503,
+            "service_unavailable",
+            f"The {failing} is not answering; retry shortly.",
+            headers={"Retry-After": RETRY_AFTER_UNAVAILABLE},
+            extra={"checks": checks},
+        )
+    )
+
+
+def _key_facts() -> dict[str, Any]:
+    key = g.api_key
+    window = g.rate_window
+    return {
+        "prefix": key.prefix,
+        "name": key.name,
+        "scopes": sorted(key.scopes),
+        "businesses": None if key.business_ids is None else sorted(key.business_ids),
+        "created_at": utc_timestamp(key.created_at),
+        "expires_at": utc_timestamp(key.expires_at),
+        "last_used_at": utc_timestamp(key.last_used_at),
+        "rate_limit": {
+            "limit": window.limit,
+            "remaining": window.remaining,
+            "reset": math.ceil(window.reset_at),
+            "used": window.used,
+        },
+    }
+
+
+@bp.get("/key")
+@operation(
+    operation_id="getKey",
+    summary="The key's own facts",
+    description=(
+        "What the key sending the request is: its prefix, name, scopes, the businesses it "
+        "may read (null: every business), dates, and its rate limit as it stands after "
+        "this request. Counted like any request. Never the key's hash. Shows why a call "
+        "gets 403 (a scope it lacks) or 404 (a business it may not read)."
+    ),
+    tag="Meta",
+    scope=None,
+    public=False,
+    response_schema="Key",
+    uses_database=True,
+)
+def key() -> Response:
+    """Describe the key that sent the request."""
+    parse_query(())
+    return jsonify(_key_facts())

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from ..access import readable_business, require_key_access
+from ..access import readable_business, require_key_access, require_readable_business
 from ..db import fetch_all
 from ..errors import invalid_parameter
 from ..formats import iso_date, money
@@ -175,7 +175,7 @@ def summarize_invoices() -> Response:
     )
     if not rows:
         # The query returns rows only for a live business: tell 404 from an empty report.
-        readable_business(args["business_id"])
+        require_readable_business(args["business_id"])
     return jsonify({"data": [shape_total(row, args["interval"]) for row in rows]})
 
 

@@ -6,12 +6,14 @@ from typing import Any
 
 from flask import Blueprint, Response
 
-from ..access import readable_business, require_key_access
+from .. import tombstones
+from ..access import require_key_access, require_readable_business
 from ..db import fetch_all
 from ..formats import money, utc_timestamp
 from ..operations import operation
-from ..pagination import decode_cursor, list_response
+from ..pagination import Keyset, Pager
 from ..params import CURSOR, LIMIT, Param, business_id_param, choice_parser, parse_query
+from ..tombstones import DELETED_SINCE
 
 bp = Blueprint("services", __name__)
 
@@ -24,9 +26,11 @@ PARAMS = (
         {"type": "string", "enum": ["true", "false"]},
         "true: only active services; false: only inactive ones (default: both).",
     ),
+    DELETED_SINCE,
     LIMIT,
     CURSOR,
 )
+KEYSET = Keyset("services", ("text", "id"))
 
 
 def shape_service(row: dict[str, Any]) -> dict[str, Any]:
@@ -49,37 +53,39 @@ def shape_service(row: dict[str, Any]) -> dict[str, Any]:
 @operation(
     operation_id="listServices",
     summary="List services",
-    description="Services of one business, ordered by name, then id.",
+    description=(
+        "Services of one business, ordered by name, then id; with deleted_since, the "
+        "tombstones of its deleted services instead."
+    ),
     tag="Services",
     scope="services:read",
-    response_schema="ServiceList",
+    response_schema=("ServiceList", "ServiceTombstoneList"),
     params=PARAMS,
     paginated=True,
 )
 def list_services() -> Response:
-    """List one business's services."""
+    """List one business's services, or their tombstones."""
     args = parse_query(PARAMS)
     require_key_access(args["business_id"])
-    filters = {"business_id": args["business_id"], "active": args["active"]}
-    after_name, after_id = "", ""
-    if args["cursor"]:
-        after_name, after_id = decode_cursor(args["cursor"], "services", filters, 2)
+    if tombstones.wanted(args):
+        return tombstones.business_tombstones("services", "list_deleted_services", args)
+    pager = Pager(
+        KEYSET,
+        {"business_id": args["business_id"], "active": args["active"]},
+        args["cursor"],
+        args["limit"],
+        ("", ""),
+    )
+    after_name, after_id = pager.position
     rows = fetch_all(
         "list_services",
         business_id=args["business_id"],
         active=ACTIVE_VALUES[args["active"]],
         after_name=after_name,
         after_id=after_id,
-        limit=args["limit"] + 1,
+        limit=pager.fetch_limit,
     )
     if not rows:
         # The query returns rows only for a live business: tell 404 from an empty page.
-        readable_business(args["business_id"])
-    return list_response(
-        rows,
-        args["limit"],
-        shape_service,
-        lambda row: [row["name"], row["id"]],
-        "services",
-        filters,
-    )
+        require_readable_business(args["business_id"])
+    return pager.response(rows, shape_service, lambda row: [row["name"], row["id"]])

@@ -13,6 +13,7 @@ SELECT id, business_id, service_id, starts_at, ends_at, capacity, booked
    AND starts_at >= %(after_ts)s
    AND (starts_at > %(after_ts)s OR id > %(after_id)s)
    AND booked < capacity
+   AND MONTH(starts_at) > 0 AND DAYOFMONTH(starts_at) > 0  -- a partly zero date has no position
    AND (%(service_id)s IS NULL OR service_id = %(service_id)s OR service_id IS NULL)
  ORDER BY starts_at, id
  LIMIT %(limit)s

@@ -22,6 +22,7 @@ SELECT id, business_id, template_id, number, status, customer_name, customer_ema
    AND issue_date BETWEEN %(issued_from)s AND %(issued_to)s
    AND updated_at >= %(updated_since)s
    AND status IN %(statuses)s
+   AND MONTH(updated_at) > 0 AND DAYOFMONTH(updated_at) > 0  -- a partly zero date has no position
    AND EXISTS (SELECT 1 FROM businesses b
                 WHERE b.id = %(business_id)s AND b.deleted_at IS NULL)
  ORDER BY updated_at ASC, id ASC

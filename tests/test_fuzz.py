@@ -25,6 +25,7 @@ SCOPED = {
     "/invoices": "invoices:read",
     "/invoices/summary": "invoices:read",
     "/invoices/aging": "invoices:read",
+    "/invoices/export": "invoices:read",
     "/services": "services:read",
     "/availability": "availability:read",
 }

@@ -360,3 +360,23 @@ def test_head_answers_the_headers_and_frees_the_slot(client, token, business, fa
     assert head.headers["Content-Type"] == "application/x-ndjson"
     head.close()  # as the server does once the answer is sent: the export ends unread
     assert len(ndjson(exported(client, token, business["id"]))) == 1
+
+
+def test_an_export_uses_export_cost_slots_of_the_quota_before_it_starts(make_app, factory):
+    client = make_app(RATE_LIMIT="12 per minute", EXPORT_COST="10").test_client()
+    business = factory.business()
+    token = factory.key()
+    answer = client.get(url("/invoices/export"), query_string={"business_id": business["id"]},
+                        headers=bearer(token))  # fmt: skip
+    assert answer.status_code == 200
+    answer.get_data()
+    assert answer.headers["X-RateLimit-Remaining"] == "2"
+    # 2 slots left: another export (10) does not fit, a list request (1) does.
+    refused = client.get(url("/invoices/export"), query_string={"business_id": business["id"]},
+                         headers=bearer(token))  # fmt: skip
+    assert_problem(refused, 429, "rate_limited")
+    assert refused.headers["Retry-After"]
+    listed_now = client.get(url("/invoices"), query_string={"business_id": business["id"]},
+                            headers=bearer(token))  # fmt: skip
+    assert listed_now.status_code == 200
+    assert listed_now.headers["X-RateLimit-Remaining"] == "1"

@@ -148,13 +148,15 @@ class Export:
         "snapshot and streamed: NDJSON (the objects of listInvoices, one per line) or CSV. "
         "No pagination. At most one export per key runs at a time (a second gets 429 with "
         "Retry-After). An export that cannot finish is cut off without the chunked "
-        "terminator: clients report an incomplete transfer."
+        "terminator: clients report an incomplete transfer. It uses AGENTAPI_EXPORT_COST "
+        "(default 10) of the key's quota, taken before it starts."
     ),
     tag="Invoices",
     scope="invoices:read",
     response_schema="Invoice",
     params=PARAMS,
     media_types=MEDIA_TYPES,
+    cost_setting="EXPORT_COST",
 )
 def export_invoices() -> Response:
     """Stream one business's invoices as NDJSON or CSV."""

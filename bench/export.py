@@ -247,3 +247,41 @@ if __name__ == "__main__":
             indent=2,
         )
     )
+
+
+def bench_rows(context):  # noqa: ANN001, ANN201 - bench.run's Context and Check
+    """The export rows of `make bench`, per connection type (bench/run.py's provider hook)."""
+    from .run import URLS, Check
+
+    out = []
+    for conn in context.databases:
+        context.log(f"export over {conn}")
+        result = measure_export(URLS[conn], runs=3)
+        for fmt in ("ndjson", "csv"):
+            figures = result[fmt]
+            out += [
+                Check(
+                    conn,
+                    f"export {fmt}: rows/s vs mariadb --batch --quick ({figures['rows']} rows)",
+                    f"{figures['rows_per_s']:.0f} vs "
+                    f"{figures['client_same_statement_rows_per_s']:.0f} = "
+                    f"{figures['ratio_same_statement']:.2f}x",
+                    f">= {TARGET_RATIO}x",
+                    figures["ratio_same_statement"] >= TARGET_RATIO,
+                ),
+                Check(
+                    conn,
+                    f"export {fmt}: worker RSS growth",
+                    f"{figures['rss_growth_mib']:.1f} MiB",
+                    f"< {TARGET_RSS_MIB} MiB",
+                    figures["rss_growth_mib"] < TARGET_RSS_MIB,
+                ),
+                Check(
+                    conn,
+                    f"export {fmt}: time to first byte",
+                    f"{figures['ttfb_s'] * 1000:.0f} ms",
+                    f"< {TARGET_TTFB_S * 1000:.0f} ms",
+                    figures["ttfb_s"] < TARGET_TTFB_S,
+                ),
+            ]
+    return out

@@ -9,22 +9,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def import_graph() -> subprocess.CompletedProcess:
+    """tools/import_graph.py's output."""
+    script = ROOT / "tools" / "import_graph.py"
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+
+
 def test_agentapi_imports_form_no_cycle():
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "import_graph.py")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = import_graph()
     assert result.returncode == 0, result.stdout
     assert "cycles: 0" in result.stdout
 
 
 def test_the_errors_module_imports_nothing_of_the_app():
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "import_graph.py")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert "agentapi.errors -> -" in result.stdout.splitlines()
+    assert "agentapi.errors -> -" in import_graph().stdout.splitlines()

@@ -23,6 +23,7 @@ test:
 	@$(MAKE) --no-print-directory install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(MAKE) --no-print-directory lint-openapi
 	$(BIN)/pytest
 

@@ -27,7 +27,8 @@ def _app_factory() -> Flask:
 
 
 def _database() -> Database:
-    return current_app.extensions["agentapi.write_db"]
+    database: Database = current_app.extensions["agentapi.write_db"]
+    return database
 
 
 @click.group(cls=FlaskGroup, create_app=_app_factory, add_default_commands=False)
@@ -46,7 +47,9 @@ def keys_group() -> None:
 @click.option("--business", "businesses", multiple=True, help="Restrict to this business id.")
 @click.option("--expires-in", type=click.FloatRange(min=0.0001), help="Days until it expires.")
 @with_appcontext
-def keys_create(name: str, scopes: str, businesses: tuple[str, ...], expires_in: float | None):
+def keys_create(
+    name: str, scopes: str, businesses: tuple[str, ...], expires_in: float | None
+) -> None:
     """Create a key; its token is printed once, as the last line."""
     try:
         token = keys.create_key(

@@ -259,7 +259,9 @@ def _ten_times(rate: str) -> str:
     return f"{item.amount * 10} per {item.multiples} {item.GRANULARITY.name}"
 
 
-def load_settings(environ: Mapping[str, str], overrides: Mapping[str, Any] | None) -> dict:
+def load_settings(
+    environ: Mapping[str, str], overrides: Mapping[str, Any] | None
+) -> dict[str, Any]:
     """Read every setting from overrides, the environment or its default, and check it."""
     names = {setting.name for setting in SETTINGS}
     unknown = set(overrides or {}) - names - {"TESTING"}

@@ -7,8 +7,9 @@ import logging
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import pymysql
 import pymysql.converters
@@ -56,7 +57,8 @@ def _date_from_text(text: str) -> date | None:
 # PyMySQL's own DATETIME/DATE converters parse with a regular expression in Python:
 # about 6% of a 50-invoice page. The stdlib's fromisoformat reads MySQL's
 # 'YYYY-MM-DD HH:MM:SS[.ffffff]' text to the same values, in C.
-CONVERSIONS = {
+# Typed as pymysql.connect takes it: encoders (value to SQL text) and decoders by field type.
+CONVERSIONS: dict[type[Any] | int, Callable[[Any], str] | Callable[[str], Any]] = {
     **pymysql.converters.conversions,
     FIELD_TYPE.DATETIME: _datetime_from_text,
     FIELD_TYPE.TIMESTAMP: _datetime_from_text,
@@ -104,7 +106,7 @@ class Database:
         context.verify_mode = ssl.CERT_NONE
         return {"ssl": context}
 
-    def _connect(self) -> pymysql.connections.Connection:
+    def _connect(self) -> pymysql.connections.Connection[pymysql.cursors.DictCursor]:
         try:
             conn = pymysql.connect(
                 **self.target.connect_kwargs(),
@@ -120,7 +122,9 @@ class Database:
                 cursorclass=pymysql.cursors.DictCursor,
                 conv=CONVERSIONS,
             )
-            flavour = "mariadb" if "MariaDB" in conn.get_server_info() else "mysql"
+            # get_server_info is unannotated in types-PyMySQL; it returns a str.
+            server: str = conn.get_server_info()  # type: ignore[no-untyped-call]
+            flavour = "mariadb" if "MariaDB" in server else "mysql"
             query = self.queries[f"set_session_{flavour}"]
             limits = {
                 "statement_timeout_s": self.statement_timeout,
@@ -130,18 +134,19 @@ class Database:
                 cursor.execute(query.sql, {k: v for k, v in limits.items() if k in query.params})
             # From here on the server cuts statements off at statement_timeout; the
             # socket waits a little longer for its answer. PyMySQL 1.2 applies these
-            # per read/write and has no public setter.
-            conn._read_timeout = conn._write_timeout = self.statement_timeout + STATEMENT_GRACE
+            # per read/write and has no public setter (nor do its stubs know them).
+            timeout = self.statement_timeout + STATEMENT_GRACE
+            conn._read_timeout = conn._write_timeout = timeout  # type: ignore[attr-defined]
         except pymysql.MySQLError as exc:
             log.warning("database connect failed: %s", type(exc).__name__)
             raise DatabaseUnavailable from exc
         return conn
 
-    def connect(self) -> pymysql.connections.Connection:
+    def connect(self) -> pymysql.connections.Connection[pymysql.cursors.DictCursor]:
         """A new connection of the caller's own, set up as the pooled ones are."""
         return self._connect()
 
-    def _connection(self) -> pymysql.connections.Connection:
+    def _connection(self) -> pymysql.connections.Connection[pymysql.cursors.DictCursor]:
         conn = getattr(self._local, "conn", None)
         now = time.monotonic()
         if conn is not None and now - self._local.last_used > IDLE_PING_SECONDS:
@@ -236,14 +241,14 @@ def _run(database: str, name: str, returns: str, params: dict[str, Any]) -> Any:
 
 def fetch_all(name: str, **params: Any) -> list[dict[str, Any]]:
     """The rows of a registered query whose header says it returns rows."""
-    return _run("agentapi.db", name, "rows", params)
+    return cast(list[dict[str, Any]], _run("agentapi.db", name, "rows", params))
 
 
 def fetch_one(name: str, **params: Any) -> dict[str, Any] | None:
     """The one row (or None) of a registered query whose header says it returns a row."""
-    return _run("agentapi.db", name, "row", params)
+    return cast(dict[str, Any] | None, _run("agentapi.db", name, "row", params))
 
 
 def execute_write(name: str, **params: Any) -> int:
     """Run a registered write on the primary, without retry; rows affected."""
-    return _run("agentapi.write_db", name, "nothing", params)
+    return cast(int, _run("agentapi.write_db", name, "nothing", params))

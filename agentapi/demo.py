@@ -110,8 +110,17 @@ def seed(database: Database, today: date | None = None) -> dict[str, int]:
 
 
 def _seed_invoice(
-    database, rng, bid, currency, invoice_id, n, template_ids, service_ids, today, now
-):
+    database: Database,
+    rng: random.Random,
+    bid: str,
+    currency: str,
+    invoice_id: str,
+    n: int,
+    template_ids: list[str],
+    service_ids: list[str],
+    today: date,
+    now: datetime,
+) -> int:
     issue = today - timedelta(days=rng.randrange(365))
     status = STATUSES[n % 4]
     lines = []
@@ -169,7 +178,15 @@ def _seed_invoice(
     return len(lines)
 
 
-def _seed_slots(database, rng, bid, tz, service_ids, today, now):
+def _seed_slots(
+    database: Database,
+    rng: random.Random,
+    bid: str,
+    tz: str,
+    service_ids: list[str],
+    today: date,
+    now: datetime,
+) -> int:
     zone = ZoneInfo(tz)
     count = 0
     for day in range(30):

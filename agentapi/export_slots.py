@@ -13,6 +13,7 @@ import math
 import secrets
 import threading
 import time
+from typing import cast
 
 import redis
 from flask import Flask, current_app
@@ -98,7 +99,9 @@ class RedisSlots:
 
     def seconds_left(self, key: str) -> float:
         """Seconds until the holder's slot expires unless renewed."""
-        return max(0.0, float(self.client.pttl(key)) / 1000)
+        # redis-py types a command's answer for its sync and async clients alike.
+        left_ms = cast(int, self.client.pttl(key))
+        return max(0.0, float(left_ms) / 1000)
 
 
 class Slot:
@@ -140,7 +143,8 @@ def _redis_client(app: Flask, uri: str) -> redis.Redis:
     if uri.startswith("redis+unix://"):
         return redis.Redis.from_url("unix://" + uri.removeprefix("redis+unix://"), **options)
     # Sentinel and cluster URIs: the limiter's own storage knows how to reach them.
-    return app.extensions["agentapi.limiter"].limiter.storage.get_connection()
+    client: redis.Redis = app.extensions["agentapi.limiter"].limiter.storage.get_connection()
+    return client
 
 
 def init_app(app: Flask) -> None:
@@ -152,7 +156,7 @@ def init_app(app: Flask) -> None:
 
 def acquire(key_id: str) -> Slot | None:
     """The key's export slot, or None while another export of the key holds it."""
-    slots = current_app.extensions["agentapi.export_slots"]
+    slots: MemorySlots | RedisSlots = current_app.extensions["agentapi.export_slots"]
     key, token = KEY_PREFIX + key_id, secrets.token_hex(16)
     try:
         taken = slots.take(key, token)
@@ -163,7 +167,7 @@ def acquire(key_id: str) -> Slot | None:
 
 def retry_after(key_id: str) -> int:
     """Whole seconds a refused export should wait: until the holder's slot could expire."""
-    slots = current_app.extensions["agentapi.export_slots"]
+    slots: MemorySlots | RedisSlots = current_app.extensions["agentapi.export_slots"]
     try:
         left = slots.seconds_left(KEY_PREFIX + key_id)
     except redis.RedisError:

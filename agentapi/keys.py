@@ -95,7 +95,8 @@ def list_keys(database: Database) -> list[dict[str, Any]]:
 
 def revoke_key(database: Database, prefix: str) -> bool:
     """Revoke a key by prefix; False when no live key has it."""
-    return database.run("revoke_key", {"prefix": prefix}, retry=False) == 1
+    revoked: int = database.run("revoke_key", {"prefix": prefix}, retry=False)
+    return revoked == 1
 
 
 def expire_key(database: Database, prefix: str, days: float) -> datetime | None:
@@ -107,7 +108,8 @@ def expire_key(database: Database, prefix: str, days: float) -> datetime | None:
     database.run(
         "expire_key", {"prefix": prefix, "expires_at": now + timedelta(days=days)}, retry=False
     )
-    row = database.run("get_key_by_prefix", {"prefix": prefix})
+    row: dict[str, Any] | None = database.run("get_key_by_prefix", {"prefix": prefix})
     if row is None or row["revoked_at"] is not None:
         return None
-    return row["expires_at"]
+    expires_at: datetime | None = row["expires_at"]
+    return expires_at

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 from limits.storage import MemoryStorage, RedisStorage
 
@@ -59,14 +60,16 @@ class OneTripRedisStorage(RedisStorage):
 
     STORAGE_SCHEME = [SCHEME_PREFIX + s for s in ("redis", "rediss", "redis+unix")]
 
-    def __init__(self, uri: str, **options) -> None:  # noqa: ANN003
+    def __init__(self, uri: str, **options: Any) -> None:
         super().__init__(uri.removeprefix(SCHEME_PREFIX), **options)
         self._last = threading.local()
 
     def initialize_storage(self, uri: str) -> None:
-        """Register limits' scripts, and ours."""
+        """Register limits' scripts, and ours (as bytes, the way limits loads its own)."""
         super().initialize_storage(uri)
-        self.lua_acquire_and_read = self.get_connection().register_script(ACQUIRE_AND_READ_WINDOW)
+        self.lua_acquire_and_read = self.get_connection().register_script(
+            ACQUIRE_AND_READ_WINDOW.encode()
+        )
 
     def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
         """Take amount slots if there is room; remember the window as it then stands."""
@@ -79,7 +82,9 @@ class OneTripRedisStorage(RedisStorage):
 
     def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
         """The window just read by this thread's acquire of the same limit, else Redis's."""
-        last = getattr(self._last, "window", None)
+        last: tuple[tuple[str, int, int], tuple[float, int]] | None = getattr(
+            self._last, "window", None
+        )
         self._last.window = None
         if last is not None and last[0] == (key, limit, expiry):
             return last[1]
@@ -97,7 +102,9 @@ class ThreadSafeMemoryStorage(MemoryStorage):
 
     STORAGE_SCHEME = [SCHEME_PREFIX + "memory"]
 
-    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options) -> None:  # noqa: ANN003
+    def __init__(
+        self, uri: str | None = None, wrap_exceptions: bool = False, **options: Any
+    ) -> None:
         self._timer_lock = threading.Lock()
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
 
@@ -105,7 +112,9 @@ class ThreadSafeMemoryStorage(MemoryStorage):
         """Restart the expiry timer once, however many threads ask at the same time."""
         with self._timer_lock:
             if not self.timer.is_alive():
-                self.timer = threading.Timer(0.01, self._MemoryStorage__expire_events)
+                # MemoryStorage's private __expire_events: mypy does not mangle names.
+                expire = self._MemoryStorage__expire_events  # type: ignore[attr-defined]
+                self.timer = threading.Timer(0.01, expire)
                 self.timer.start()
 
 

@@ -108,7 +108,8 @@ class Limits:
 
 def limits() -> Limits:
     """This app's limits."""
-    return current_app.extensions["agentapi.limits"]
+    found: Limits = current_app.extensions["agentapi.limits"]
+    return found
 
 
 def _view_operation() -> Any:
@@ -246,7 +247,7 @@ def init_app(app: Flask) -> None:
     """Build the limits from the settings and register their error handlers."""
     settings = app.config["AGENTAPI"]
     storage_uri = settings["RATELIMIT_STORAGE_URI"]
-    options: dict[str, object] = {"wrap_exceptions": True}
+    options: dict[str, str | int] = {"wrap_exceptions": True}
     if storage_uri.startswith("redis"):
         options.update(socket_connect_timeout=1, socket_timeout=1)
     library = Limiter(

@@ -33,10 +33,10 @@ def _unavailable(why: str) -> ApiError:
 
 def cursor_secret() -> bytes:
     """The cursor-signing key; a 503 (and an error log) when there is none to use."""
-    configured = current_app.config["AGENTAPI"]["CURSOR_SECRET"]
+    configured: bytes | None = current_app.config["AGENTAPI"]["CURSOR_SECRET"]
     if configured:
         return configured
-    cached = current_app.extensions.get(_CACHE)
+    cached: bytes | None = current_app.extensions.get(_CACHE)
     if cached:
         return cached
     try:
@@ -45,9 +45,10 @@ def cursor_secret() -> bytes:
         raise _unavailable(f"agentapi_secrets is not readable ({exc.args[0]})") from None
     if row is None:
         raise _unavailable("agentapi_secrets holds no cursor secret")
-    reason = weak_secret_reason(row["value"])
+    value: str = row["value"]
+    reason = weak_secret_reason(value)
     if reason:
         raise _unavailable(f"the stored cursor secret {reason}")
-    secret = row["value"].encode()
+    secret = value.encode()
     current_app.extensions[_CACHE] = secret
     return secret

@@ -25,7 +25,7 @@ class Snapshot:
 
     def __init__(self, database: Database) -> None:
         self.database = database
-        self.conn: pymysql.connections.Connection | None = None
+        self.conn: pymysql.connections.Connection[pymysql.cursors.DictCursor] | None = None
         self.statements_run = 0
 
     def open(self) -> Snapshot:
@@ -39,7 +39,8 @@ class Snapshot:
 
     def rows(self, name: str, params: dict[str, Any]) -> tuple[tuple[Any, ...], ...]:
         """The rows of one registered statement, read in the snapshot."""
-        return self.run(name, params)
+        rows: tuple[tuple[Any, ...], ...] = self.run(name, params)  # a plain Cursor's fetchall
+        return rows
 
     def run(self, name: str, params: dict[str, Any]) -> Any:
         """Run a registered statement once (never retried: a new connection is a new snapshot)."""

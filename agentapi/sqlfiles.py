@@ -32,7 +32,7 @@ def parse_query_file(path: Path) -> Query:
     """Parse one file: a header of -- name/params/returns lines, then one statement."""
     text = path.read_text(encoding="utf-8")
     header: dict[str, str] = {}
-    body_lines = []
+    body_lines: list[str] = []
     for line in text.splitlines():
         match = HEADER_LINE.fullmatch(line.strip())
         if match and not body_lines:

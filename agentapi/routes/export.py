@@ -7,9 +7,9 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from flask import Blueprint, Response, current_app, g
+from flask import Blueprint, Flask, Response, current_app, g
 
 from .. import export_slots
 from ..access import readable_business
@@ -23,7 +23,8 @@ from . import invoices
 log = logging.getLogger("agentapi.export")
 
 bp = Blueprint("export", __name__)
-bp.record_once(lambda state: export_slots.init_app(state.app))
+# state.app is typed as the sans-IO App; a Flask blueprint is registered on a Flask app.
+bp.record_once(lambda state: export_slots.init_app(cast(Flask, state.app)))
 
 # The first chunk is small so that the first bytes leave at once; then each statement
 # reads CHUNK_ROWS rows, within the per-statement time limit.

@@ -40,15 +40,23 @@ def schema() -> Response:
     return response
 
 
-def _checks() -> dict[str, str]:
-    """Whether the database and the limit storage answer, as checked at most once a second."""
-    cached = current_app.extensions.get("agentapi.health")
+def _recent_checks() -> dict[str, str] | None:
+    """The checks made less than HEALTH_CACHE_SECONDS ago, if there are any."""
+    cached: tuple[float, dict[str, str]] | None = current_app.extensions.get("agentapi.health")
     if cached and time.monotonic() - cached[0] < HEALTH_CACHE_SECONDS:
         return cached[1]
+    return None
+
+
+def _checks() -> dict[str, str]:
+    """Whether the database and the limit storage answer, as checked at most once a second."""
+    recent = _recent_checks()
+    if recent is not None:
+        return recent
     with _health_lock:
-        cached = current_app.extensions.get("agentapi.health")
-        if cached and time.monotonic() - cached[0] < HEALTH_CACHE_SECONDS:
-            return cached[1]
+        recent = _recent_checks()
+        if recent is not None:
+            return recent
         checks = {"database": "ok", "rate_limit_storage": "ok"}
         try:
             fetch_one("check_database")

@@ -20,12 +20,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .helpers import url
+
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
 PHP = shutil.which("php")
 REDIS = shutil.which("redis-server") or shutil.which("redis-server", path="/usr/sbin")
-URL = "/api/agent/v1"
 TENANT = "01HTENANT0000000000000000"
 
 
@@ -193,7 +194,7 @@ def start_gunicorn(tmp: Path, database_url: str, *, name: str = "gunicorn", **se
     def ready() -> bool:
         if process.poll() is not None:
             raise AssertionError(f"gunicorn exited: {server.log_text()[-3000:]}")
-        return request(target, f"{URL}/health", timeout=2).status == 200
+        return request(target, url("/health"), timeout=2).status == 200
 
     wait_until(ready, 30, "gunicorn", log)
     return server

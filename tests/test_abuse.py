@@ -19,10 +19,10 @@ from agentapi import auth
 
 from .conftest import sql
 from .factories import ALL_SCOPES, bearer
+from .helpers import url
 from .live_server import LiveServer
 from .private_mariadb import PrivateMariaDB
 
-P = "/api/agent/v1"
 ROUTES_WITH_BUSINESS = ("/invoices", "/services", "/availability")
 ALL_ROUTES = ("/businesses", *ROUTES_WITH_BUSINESS, "/schema", "/health")
 UNKNOWN_PREFIX_TOKEN = "vb_zzzzzzzz_" + "A" * 32
@@ -37,7 +37,7 @@ def problem(response):
 
 
 def bad(client, address="127.0.0.1", path="/businesses", token=UNKNOWN_PREFIX_TOKEN):
-    return client.get(P + path, headers=bearer(token), environ_base={"REMOTE_ADDR": address})
+    return client.get(url(path), headers=bearer(token), environ_base={"REMOTE_ADDR": address})
 
 
 def test_failed_authentications_are_limited_per_client_address(make_app):
@@ -85,7 +85,7 @@ def test_a_new_valid_key_works_from_an_address_over_its_failure_limit(make_app, 
         bad(client)
     assert bad(client).status_code == 429
     fresh = factory.key()  # never used in this process
-    assert client.get(P + "/businesses", headers=bearer(fresh)).status_code == 200
+    assert client.get(url("/businesses"), headers=bearer(fresh)).status_code == 200
     assert bad(client).status_code == 429
 
 
@@ -98,17 +98,19 @@ def test_failed_lookups_on_unknown_routes_count_against_the_address(make_app):
 def test_a_valid_key_is_not_held_up_by_failures_from_its_address(make_app, factory):
     token = factory.key()
     client = make_app(AUTH_FAILURE_LIMIT="3 per minute", RATE_LIMIT="1000 per minute").test_client()
-    assert client.get(P + "/businesses", headers=bearer(token)).status_code == 200
+    assert client.get(url("/businesses"), headers=bearer(token)).status_code == 200
     for _ in range(5):
         bad(client)
     assert bad(client).status_code == 429
-    assert client.get(P + "/businesses", headers=bearer(token)).status_code == 200
+    assert client.get(url("/businesses"), headers=bearer(token)).status_code == 200
 
 
 def test_successful_requests_never_count_as_failures(make_app, factory):
     token = factory.key()
     client = make_app(AUTH_FAILURE_LIMIT="3 per minute", RATE_LIMIT="1000 per minute").test_client()
-    statuses = {client.get(P + "/businesses", headers=bearer(token)).status_code for _ in range(50)}
+    statuses = {
+        client.get(url("/businesses"), headers=bearer(token)).status_code for _ in range(50)
+    }
     assert statuses == {200}
     assert bad(client).status_code == 401
 
@@ -124,7 +126,7 @@ def test_successful_requests_never_count_as_failures(make_app, factory):
 )
 def test_token_is_accepted_only_as_a_bearer_header(client, factory, where, build):
     headers, query = build(factory.key())
-    response = client.get(P + "/businesses", headers=headers, query_string=query)
+    response = client.get(url("/businesses"), headers=headers, query_string=query)
     assert response.status_code == 401
     assert problem(response)["code"] == "unauthorized"
 
@@ -159,7 +161,7 @@ def bad_tokens(factory, sql_conn):
 def test_unknown_wrong_expired_and_revoked_tokens_get_the_same_401(client, bad_tokens):
     seen = {}
     for kind, token in bad_tokens.items():
-        response = client.get(P + "/businesses", headers=bearer(token))
+        response = client.get(url("/businesses"), headers=bearer(token))
         body = problem(response)
         body.pop("request_id")
         headers = {k: v for k, v in response.headers.items() if k != "X-Request-ID"}
@@ -180,7 +182,7 @@ def test_unknown_prefix_and_wrong_secret_both_compare_full_hashes(client, bad_to
 
     monkeypatch.setattr(auth.hmac, "compare_digest", recording_compare)
     for kind in ("unknown prefix", "wrong secret"):
-        client.get(P + "/businesses", headers=bearer(bad_tokens[kind]))
+        client.get(url("/businesses"), headers=bearer(bad_tokens[kind]))
     assert calls == [(64, 64), (64, 64)]
 
 
@@ -290,12 +292,12 @@ def test_restricted_key_gets_404_for_another_business(client, two_businesses, ro
     world = two_businesses
     b_id = world["B"]["business"]["id"]
     response = client.get(
-        P + route, query_string={"business_id": b_id}, headers=bearer(world["restricted"])
+        url(route), query_string={"business_id": b_id}, headers=bearer(world["restricted"])
     )
     assert response.status_code == 404
     assert problem(response)["code"] == "not_found"
     missing = client.get(
-        P + route,
+        url(route),
         query_string={"business_id": "0NOSUCHBUSINESS"},
         headers=bearer(world["restricted"]),
     )
@@ -311,7 +313,7 @@ def test_restricted_key_lists_only_its_own_businesses(client, two_businesses):
     while True:
         query = {"limit": 1, **({"cursor": cursor} if cursor else {})}
         response = client.get(
-            P + "/businesses", query_string=query, headers=bearer(world["restricted"])
+            url("/businesses"), query_string=query, headers=bearer(world["restricted"])
         )
         assert response.status_code == 200
         body = response.get_json()
@@ -327,20 +329,20 @@ def test_cursor_from_another_keys_page_opens_no_other_business(client, two_busin
     world = two_businesses
     b_id, a_id = world["B"]["business"]["id"], world["A"]["business"]["id"]
     page = client.get(
-        P + route,
+        url(route),
         query_string={"business_id": b_id, "limit": 1},
         headers=bearer(world["unrestricted"]),
     ).get_json()
     cursor = page["next_cursor"]
     assert cursor
     with_b = client.get(
-        P + route,
+        url(route),
         query_string={"business_id": b_id, "limit": 1, "cursor": cursor},
         headers=bearer(world["restricted"]),
     )
     assert with_b.status_code == 404
     with_a = client.get(
-        P + route,
+        url(route),
         query_string={"business_id": a_id, "limit": 1, "cursor": cursor},
         headers=bearer(world["restricted"]),
     )
@@ -352,10 +354,10 @@ def test_cursor_from_another_keys_page_opens_no_other_business(client, two_busin
 def test_business_cursor_from_an_unrestricted_key_opens_no_other_business(client, two_businesses):
     world = two_businesses
     first = client.get(
-        P + "/businesses", query_string={"limit": 1}, headers=bearer(world["unrestricted"])
+        url("/businesses"), query_string={"limit": 1}, headers=bearer(world["unrestricted"])
     ).get_json()
     response = client.get(
-        P + "/businesses",
+        url("/businesses"),
         query_string={"limit": 1, "cursor": first["next_cursor"]},
         headers=bearer(world["restricted"]),
     )
@@ -366,7 +368,7 @@ def test_business_cursor_from_an_unrestricted_key_opens_no_other_business(client
 def test_service_id_of_another_business_reveals_nothing(client, two_businesses):
     world = two_businesses
     response = client.get(
-        P + "/availability",
+        url("/availability"),
         query_string={
             "business_id": world["A"]["business"]["id"],
             "service_id": world["B"]["service"]["id"],
@@ -467,7 +469,7 @@ def test_bad_values_get_a_400_naming_the_parameter_or_a_correct_list(
     for label, value in BAD_VALUES.items():
         query = {} if route == "/businesses" else {"business_id": business_id}
         query[parameter] = value
-        response = client.get(P + route, query_string=urlencode(query), headers=bearer(token))
+        response = client.get(url(route), query_string=urlencode(query), headers=bearer(token))
         why = _check_answer(response, parameter)
         if why:
             failures[label] = why
@@ -477,7 +479,7 @@ def test_bad_values_get_a_400_naming_the_parameter_or_a_correct_list(
         if route == "/businesses"
         else f"business_id={business_id}&{parameter}=%FF%FE"
     )
-    why = _check_answer(client.get(P + route, query_string=raw, headers=bearer(token)), parameter)
+    why = _check_answer(client.get(url(route), query_string=raw, headers=bearer(token)), parameter)
     if why:
         failures["invalid utf-8"] = why
     assert not failures
@@ -494,7 +496,7 @@ def test_repeated_parameters_are_a_400_naming_them(client, tenant, route, parame
         else [("business_id", business_id)]
     )
     pairs += [(parameter, "1"), (parameter, "2")]
-    response = client.get(P + route, query_string=urlencode(pairs), headers=bearer(token))
+    response = client.get(url(route), query_string=urlencode(pairs), headers=bearer(token))
     assert response.status_code == 400
     assert problem(response)["errors"] == [
         {"parameter": parameter, "message": "must be given at most once"}
@@ -504,7 +506,7 @@ def test_repeated_parameters_are_a_400_naming_them(client, tenant, route, parame
 def test_leap_day_filter_finds_the_leap_day_invoice(client, tenant):
     business_id, token = tenant
     query = {"business_id": business_id, "issued_from": "2024-02-29", "issued_to": "2024-02-29"}
-    response = client.get(P + "/invoices", query_string=query, headers=bearer(token))
+    response = client.get(url("/invoices"), query_string=query, headers=bearer(token))
     assert [i["issue_date"] for i in response.get_json()["data"]] == ["2024-02-29"]
 
 
@@ -516,7 +518,7 @@ def test_leap_day_filter_finds_the_leap_day_invoice(client, tenant):
 def test_updated_since_past_the_calendar_edge_is_a_correct_list(client, tenant, value, found):
     business_id, token = tenant
     query = {"business_id": business_id, "updated_since": value}
-    response = client.get(P + "/invoices", query_string=query, headers=bearer(token))
+    response = client.get(url("/invoices"), query_string=query, headers=bearer(token))
     assert response.status_code == 200
     assert len(response.get_json()["data"]) == found
 
@@ -524,7 +526,7 @@ def test_updated_since_past_the_calendar_edge_is_a_correct_list(client, tenant, 
 def test_impossible_date_is_a_400_naming_it(client, tenant):
     business_id, token = tenant
     query = {"business_id": business_id, "issued_to": "2023-02-29"}
-    response = client.get(P + "/invoices", query_string=query, headers=bearer(token))
+    response = client.get(url("/invoices"), query_string=query, headers=bearer(token))
     assert response.status_code == 400
     assert problem(response)["errors"][0] == {
         "parameter": "issued_to",
@@ -537,7 +539,7 @@ def test_8_kb_query_string_is_answered_in_json(client, tenant, route):
     business_id, token = tenant
     query = {} if route == "/businesses" else {"business_id": business_id}
     query["cursor"] = "x" * 8192
-    response = client.get(P + route, query_string=urlencode(query), headers=bearer(token))
+    response = client.get(url(route), query_string=urlencode(query), headers=bearer(token))
     assert response.status_code == 400
     assert problem(response)["errors"][0]["parameter"] == "cursor"
 
@@ -547,7 +549,7 @@ def test_100_parameters_are_a_400_naming_an_unknown_one(client, tenant, route):
     business_id, token = tenant
     pairs = [] if route == "/businesses" else [("business_id", business_id)]
     pairs += [(f"p{n}", str(n)) for n in range(100)]
-    response = client.get(P + route, query_string=urlencode(pairs), headers=bearer(token))
+    response = client.get(url(route), query_string=urlencode(pairs), headers=bearer(token))
     assert response.status_code == 400
     assert problem(response)["errors"][0]["parameter"] == "p0"
 
@@ -558,7 +560,7 @@ def test_100_parameters_are_a_400_naming_an_unknown_one(client, tenant, route):
 @pytest.mark.parametrize("route", ALL_ROUTES)
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "TRACE", "CONNECT"])
 def test_methods_other_than_get_and_head_get_405_with_allow(client, factory, route, method):
-    response = client.open(P + route, method=method, headers=bearer(factory.key()))
+    response = client.open(url(route), method=method, headers=bearer(factory.key()))
     assert response.status_code == 405
     assert problem(response)["code"] == "method_not_allowed"
     assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
@@ -566,14 +568,14 @@ def test_methods_other_than_get_and_head_get_405_with_allow(client, factory, rou
 
 @pytest.mark.parametrize("route", ALL_ROUTES)
 def test_options_is_answered_without_data(client, route):
-    response = client.options(P + route)
+    response = client.options(url(route))
     assert response.status_code in (200, 204)
     assert response.data == b""
     assert "GET" in response.headers["Allow"]
 
 
 def test_head_answers_headers_only(client, factory):
-    response = client.head(P + "/businesses", headers=bearer(factory.key()))
+    response = client.head(url("/businesses"), headers=bearer(factory.key()))
     assert response.status_code == 200
     assert response.data == b""
     assert response.headers["Cache-Control"] == "no-store"
@@ -587,19 +589,19 @@ def _sample_responses(client, token, business_id):
     key = bearer(token)
     return {
         "200 list": client.get(
-            P + "/services", query_string={"business_id": business_id}, headers=key
+            url("/services"), query_string={"business_id": business_id}, headers=key
         ),
-        "200 schema": client.get(P + "/schema"),
-        "200 health": client.get(P + "/health"),
-        "400": client.get(P + "/services", query_string={"business_id": "x!"}, headers=key),
-        "401 none": client.get(P + "/services"),
-        "401 bad": client.get(P + "/services", headers=bearer(UNKNOWN_PREFIX_TOKEN)),
-        "404 route": client.get(P + "/nope", headers=key),
+        "200 schema": client.get(url("/schema")),
+        "200 health": client.get(url("/health")),
+        "400": client.get(url("/services"), query_string={"business_id": "x!"}, headers=key),
+        "401 none": client.get(url("/services")),
+        "401 bad": client.get(url("/services"), headers=bearer(UNKNOWN_PREFIX_TOKEN)),
+        "404 route": client.get(url("/nope"), headers=key),
         "404 business": client.get(
-            P + "/services", query_string={"business_id": "0NONE"}, headers=key
+            url("/services"), query_string={"business_id": "0NONE"}, headers=key
         ),
-        "405": client.post(P + "/services", headers=key),
-        "options": client.options(P + "/services"),
+        "405": client.post(url("/services"), headers=key),
+        "options": client.options(url("/services")),
     }
 
 
@@ -618,7 +620,7 @@ def test_every_authenticated_answer_is_no_store(client, tenant):
 def test_no_cors_headers_unless_configured(client, tenant):
     business_id, token = tenant
     response = client.get(
-        P + "/services",
+        url("/services"),
         query_string={"business_id": business_id},
         headers={**bearer(token), "Origin": "https://evil.example"},
     )
@@ -631,12 +633,12 @@ def test_cors_headers_only_for_a_configured_origin(make_app, tenant):
     client = make_app(CORS_ORIGINS="https://dash.example").test_client()
     query = {"business_id": business_id}
     allowed = client.get(
-        P + "/services",
+        url("/services"),
         query_string=query,
         headers={**bearer(token), "Origin": "https://dash.example"},
     )
     other = client.get(
-        P + "/services",
+        url("/services"),
         query_string=query,
         headers={**bearer(token), "Origin": "https://evil.example"},
     )
@@ -661,7 +663,7 @@ def test_key_without_the_route_scope_gets_403(client, factory, tenant, route, sc
     business_id, _ = tenant
     others = [s for s in ALL_SCOPES if s != scope]
     response = client.get(
-        P + route, query_string={"business_id": business_id}, headers=bearer(factory.key(others))
+        url(route), query_string={"business_id": business_id}, headers=bearer(factory.key(others))
     )
     assert response.status_code == 403
     body = problem(response)
@@ -672,15 +674,15 @@ def test_key_without_the_route_scope_gets_403(client, factory, tenant, route, sc
 def test_key_over_its_rate_limit_gets_429(make_app, factory):
     client = make_app(RATE_LIMIT="3 per minute").test_client()
     token = factory.key()
-    statuses = [client.get(P + "/businesses", headers=bearer(token)).status_code for _ in range(4)]
+    statuses = [client.get(url("/businesses"), headers=bearer(token)).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
-    assert client.get(P + "/businesses", headers=bearer(factory.key())).status_code == 200
+    assert client.get(url("/businesses"), headers=bearer(factory.key())).status_code == 200
 
 
 def test_stored_markup_is_returned_as_json_data_only(client, factory):
     markup = '<script>alert("x")</script>'
     factory.business(name=markup)
-    response = client.get(P + "/businesses", headers=bearer(factory.key()))
+    response = client.get(url("/businesses"), headers=bearer(factory.key()))
     assert response.mimetype == "application/json"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.get_json()["data"][0]["name"] == markup
@@ -705,5 +707,5 @@ def test_a_valid_key_is_not_refused_while_others_flood_its_address(make_app, fac
         assert bad(client, token=f"vb_{n:08d}_" + "C" * 32).status_code in (401, 429)
     assert bad(client).status_code == 429
     for _ in range(5):
-        answer = client.get(P + "/businesses", headers=bearer(token))
+        answer = client.get(url("/businesses"), headers=bearer(token))
         assert answer.status_code == 200

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from .deploy_support import (
-    URL,
     free_port,
     parse_response,
     request,
@@ -21,6 +20,7 @@ from .deploy_support import (
     start_redis,
     worker_pids,
 )
+from .helpers import url
 
 # gunicorn's parser copies its whole buffer per read: before the limits were bounded,
 # 4 MB cost about 1.5 s of worker CPU. A bounded head costs a few milliseconds.
@@ -107,14 +107,14 @@ def test_a_huge_request_head_is_refused_cheaply_in_problem_json(model, head, sta
 
 
 def test_a_url_of_exactly_16_kb_reaches_the_app(model):
-    path = f"{URL}/invoices?business_id="
+    path = url("/invoices?business_id=")
     reply = request(model.target, path + "A" * (16384 - len(path)))
     assert reply.status == 401  # the app's answer: no token; no size refusal
     assert reply.json()["code"] == "unauthorized"
 
 
 def test_a_url_far_over_16_kb_is_a_problem_json_414_naming_query(model):
-    reply = request(model.target, f"{URL}/invoices?business_id={'A' * 40000}")
+    reply = request(model.target, url(f"/invoices?business_id={'A' * 40000}"))
     assert reply.status == 414
     assert reply.headers["Content-Type"] == "application/problem+json"
     assert reply.json()["errors"][0]["parameter"] == "query"
@@ -129,7 +129,7 @@ def test_clients_that_send_one_byte_and_stop_do_not_block_the_service(model):
     try:
         time.sleep(0.2)  # let the workers pick them up
         started = time.monotonic()
-        reply = request(model.target, f"{URL}/health", timeout=20)
+        reply = request(model.target, url("/health"), timeout=20)
         waited = time.monotonic() - started
         assert reply.status == 200
         # 3 s per stalled request head; two sync workers take the four in two rounds.

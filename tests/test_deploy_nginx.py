@@ -13,7 +13,6 @@ from .deploy_support import (
     ERROR_CASES,
     NGINX,
     TENANT,
-    URL,
     Tap,
     app_log_line,
     error_case,
@@ -24,6 +23,7 @@ from .deploy_support import (
     wait_until,
 )
 from .factories import bearer
+from .helpers import url
 
 # Headers nginx sets itself instead of relaying gunicorn's.
 NGINX_OWN = {"server", "date", "connection", "keep-alive", "transfer-encoding"}
@@ -78,7 +78,7 @@ def test_readme_curl_example_returns_invoices(stack, factory):
         [
             "curl",
             "-s",
-            f"http://127.0.0.1:{port}/api/agent/v1/invoices?business_id={TENANT}",
+            f"http://127.0.0.1:{port}" + url(f"/invoices?business_id={TENANT}"),
             "-H",
             f"Authorization: Bearer {token}",
         ],
@@ -100,7 +100,7 @@ def test_error_bodies_and_headers_arrive_intact(stack, factory, case, status):
     source = {"no_token": "127.0.0.11", "bad_token": "127.0.0.12"}.get(case, "127.0.0.1")
     reply = get(
         stack,
-        f"{URL}/invoices?business_id={business}",
+        url(f"/invoices?business_id={business}"),
         token,
         source=source,
         **{"X-Request-ID": request_id},
@@ -114,10 +114,10 @@ def test_error_bodies_and_headers_arrive_intact(stack, factory, case, status):
 def test_rate_limited_answer_arrives_intact(stack, factory):
     factory.business(id=TENANT)
     token = factory.key()
-    statuses = [get(stack, f"{URL}/invoices?business_id={TENANT}", token).status for _ in range(5)]
+    statuses = [get(stack, url(f"/invoices?business_id={TENANT}"), token).status for _ in range(5)]
     assert statuses == [200] * 5
     request_id = rid()
-    path = f"{URL}/invoices?business_id={TENANT}"
+    path = url(f"/invoices?business_id={TENANT}")
     reply = get(stack, path, token, **{"X-Request-ID": request_id})
     assert reply.status == 429
     assert reply.json()["code"] == "rate_limited"
@@ -128,7 +128,7 @@ def test_rate_limited_answer_arrives_intact(stack, factory):
 
 def test_app_sees_the_real_client_address(stack, factory):
     request_id = rid()
-    reply = get(stack, f"{URL}/health", source="127.0.0.2", **{"X-Request-ID": request_id})
+    reply = get(stack, url("/health"), source="127.0.0.2", **{"X-Request-ID": request_id})
     assert reply.status == 200
     assert app_log_line(stack[0], request_id)["client"] == "127.0.0.2"
 
@@ -136,14 +136,14 @@ def test_app_sees_the_real_client_address(stack, factory):
 def test_forged_forwarded_for_is_ignored(stack, factory):
     request_id = rid()
     headers = {"X-Request-ID": request_id, "X-Forwarded-For": "203.0.113.9"}
-    reply = get(stack, f"{URL}/health", source="127.0.0.3", **headers)
+    reply = get(stack, url("/health"), source="127.0.0.3", **headers)
     assert reply.status == 200
     assert app_log_line(stack[0], request_id)["client"] == "127.0.0.3"
 
 
 def test_auth_failure_limit_counts_per_real_client(stack, factory):
     bad = "vb_abcdefgh_" + "y" * 32
-    path = f"{URL}/invoices?business_id={TENANT}"
+    path = url(f"/invoices?business_id={TENANT}")
     # Forged X-Forwarded-For values do not spread one client's failures around.
     statuses = [
         get(stack, path, bad, source="127.0.0.4", **{"X-Forwarded-For": f"198.51.100.{n}"}).status
@@ -158,7 +158,7 @@ def test_gunicorn_access_line_has_request_id_and_key_prefix_but_no_token(stack, 
     token = factory.key()
     request_id = rid()
     reply = get(
-        stack, f"{URL}/invoices?business_id={TENANT}&limit=1", token, **{"X-Request-ID": request_id}
+        stack, url(f"/invoices?business_id={TENANT}&limit=1"), token, **{"X-Request-ID": request_id}
     )
     assert reply.status == 200
 
@@ -181,7 +181,7 @@ def test_json_is_gzipped_for_clients_that_ask(stack, factory):
     for _ in range(20):
         factory.invoice(business["id"])
     token = factory.key()
-    reply = get(stack, f"{URL}/invoices?business_id={TENANT}", token, **{"Accept-Encoding": "gzip"})
+    reply = get(stack, url(f"/invoices?business_id={TENANT}"), token, **{"Accept-Encoding": "gzip"})
     assert reply.status == 200
     assert reply.headers["Content-Encoding"] == "gzip"
     assert len(json.loads(gzip.decompress(reply.body))["data"]) == 20
@@ -190,7 +190,7 @@ def test_json_is_gzipped_for_clients_that_ask(stack, factory):
 @pytest.mark.parametrize("method", ["POST", "DELETE", "PUT"])
 def test_other_methods_are_refused_as_problem_json(stack, method):
     _, _, nginx = stack
-    reply = request(nginx.target, f"{URL}/invoices", method=method)
+    reply = request(nginx.target, url("/invoices"), method=method)
     assert reply.status == 405
     assert reply.headers["Content-Type"] == "application/problem+json"
     assert reply.json()["code"] == "method_not_allowed"
@@ -198,21 +198,21 @@ def test_other_methods_are_refused_as_problem_json(stack, method):
 
 
 def test_overlong_url_is_answered_as_problem_json(stack):
-    reply = get(stack, f"{URL}/invoices?business_id={'A' * 17000}")
+    reply = get(stack, url(f"/invoices?business_id={'A' * 17000}"))
     assert reply.status == 414
     assert reply.headers["Content-Type"] == "application/problem+json"
     assert reply.json()["errors"][0]["parameter"] == "query"
 
 
 def test_an_8_kb_parameter_reaches_the_service_and_is_named(stack, factory):
-    reply = get(stack, f"{URL}/invoices?business_id={'A' * 8192}", factory.key())
+    reply = get(stack, url(f"/invoices?business_id={'A' * 8192}"), factory.key())
     assert reply.status == 400
     assert reply.headers["Content-Type"] == "application/problem+json"
     assert reply.json()["errors"][0]["parameter"] == "business_id"
 
 
 def test_oversized_header_is_answered_as_problem_json(stack):
-    reply = get(stack, f"{URL}/health", **{"X-Padding": "p" * 17000})
+    reply = get(stack, url("/health"), **{"X-Padding": "p" * 17000})
     assert reply.status == 400
     assert reply.headers["Content-Type"] == "application/problem+json"
     assert reply.json()["code"] == "invalid_parameter"
@@ -225,7 +225,7 @@ def test_unparseable_request_line_passed_on_by_nginx_is_answered_in_json(stack):
 
 
 def test_gunicorn_banner_does_not_reach_the_client(stack):
-    reply = get(stack, f"{URL}/health")
+    reply = get(stack, url("/health"))
     assert reply.headers["Server"] == "nginx"
 
 
@@ -233,10 +233,10 @@ def test_gunicorn_stopped_gives_json_503(tmp_path, database_url):
     gunicorn = start_gunicorn(tmp_path, database_url)
     nginx = start_nginx(tmp_path / "nginx", f"unix:{gunicorn.target}")
     try:
-        assert request(nginx.target, f"{URL}/health").status == 200
+        assert request(nginx.target, url("/health")).status == 200
         gunicorn.stop()
         request_id = rid()
-        reply = request(nginx.target, f"{URL}/health", {"X-Request-ID": request_id})
+        reply = request(nginx.target, url("/health"), {"X-Request-ID": request_id})
         assert reply.status == 503
         assert reply.headers["Content-Type"] == "application/problem+json"
         assert reply.headers["Retry-After"] == "5"

@@ -9,8 +9,9 @@ import pytest
 
 from .conftest import sql
 from .factories import bearer
+from .helpers import url
 
-URL = "/api/agent/v1/invoices"
+URL = url("/invoices")
 
 
 def get(client, token, **params):

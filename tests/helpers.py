@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
 PREFIX = "/api/agent/v1"
@@ -27,16 +29,33 @@ def route_params(path: str, business_id: str) -> dict[str, str]:
     return {} if path == "/businesses" else {"business_id": business_id}
 
 
+def _answer(response) -> tuple[int, str | None, Callable[[str], str | None], bytes]:
+    """Status, media type, a header getter and the body bytes of any response tests see.
+
+    Flask's test response, deploy_support's Reply (a real HTTP client's view) and its
+    Recorded (raw bytes seen on the wire) all answer here the same way.
+    """
+    if hasattr(response, "status_code"):  # Flask's test client
+        return response.status_code, response.mimetype, response.headers.get, response.data
+    if callable(getattr(response, "header", None)):  # raw bytes seen on the wire
+        return response.status, response.header("Content-Type"), response.header, response.body
+    return response.status, response.headers["Content-Type"], response.headers.get, response.body
+
+
 def assert_problem(response, status: int, code: str) -> dict[str, Any]:
-    """The response is problem+json with the given status and code; returns the body."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
+    """The response is problem+json with the given status and code; returns the body.
+
+    Works on Flask test responses and on the replies of a real server (deploy_support).
+    """
+    got_status, media_type, header, data = _answer(response)
+    assert got_status == status, data[:500]
+    assert media_type == "application/problem+json", data[:500]
+    body = json.loads(data)
     assert set(body) >= PROBLEM_FIELDS, body
     assert body["status"] == status
     assert body["code"] == code
     assert body["type"] == f"urn:invoicescript:agentapi:problem:{code}"
-    assert body["request_id"] == response.headers["X-Request-ID"]
+    assert body["request_id"] == header("X-Request-ID")
     return body
 
 

@@ -19,18 +19,13 @@ from agentapi import auth
 
 from .conftest import sql
 from .factories import ALL_SCOPES, bearer
-from .helpers import url
+from .helpers import assert_problem, url
 from .live_server import LiveServer
 from .private_mariadb import PrivateMariaDB
 
 ROUTES_WITH_BUSINESS = ("/invoices", "/services", "/availability")
 ALL_ROUTES = ("/businesses", *ROUTES_WITH_BUSINESS, "/schema", "/health")
 UNKNOWN_PREFIX_TOKEN = "vb_zzzzzzzz_" + "A" * 32
-
-
-def problem(response):
-    assert response.mimetype == "application/problem+json", response.data[:200]
-    return response.get_json()
 
 
 # --- failed authentication is limited per client address -------------------------------
@@ -44,8 +39,7 @@ def test_failed_authentications_are_limited_per_client_address(make_app):
     client = make_app(AUTH_FAILURE_LIMIT="5 per minute").test_client()
     assert [bad(client).status_code for _ in range(5)] == [401] * 5
     response = bad(client)
-    assert response.status_code == 429
-    assert problem(response)["code"] == "rate_limited"
+    assert_problem(response, 429, "rate_limited")
     assert 1 <= int(response.headers["Retry-After"]) <= 61
 
 
@@ -127,8 +121,7 @@ def test_successful_requests_never_count_as_failures(make_app, factory):
 def test_token_is_accepted_only_as_a_bearer_header(client, factory, where, build):
     headers, query = build(factory.key())
     response = client.get(url("/businesses"), headers=headers, query_string=query)
-    assert response.status_code == 401
-    assert problem(response)["code"] == "unauthorized"
+    assert_problem(response, 401, "unauthorized")
 
 
 # --- every bad token looks the same -------------------------------------------------------
@@ -162,7 +155,7 @@ def test_unknown_wrong_expired_and_revoked_tokens_get_the_same_401(client, bad_t
     seen = {}
     for kind, token in bad_tokens.items():
         response = client.get(url("/businesses"), headers=bearer(token))
-        body = problem(response)
+        body = assert_problem(response, 401, "invalid_token")
         body.pop("request_id")
         headers = {k: v for k, v in response.headers.items() if k != "X-Request-ID"}
         seen[kind] = (response.status_code, body, headers)
@@ -294,16 +287,16 @@ def test_restricted_key_gets_404_for_another_business(client, two_businesses, ro
     response = client.get(
         url(route), query_string={"business_id": b_id}, headers=bearer(world["restricted"])
     )
-    assert response.status_code == 404
-    assert problem(response)["code"] == "not_found"
+    other = assert_problem(response, 404, "not_found")
     missing = client.get(
         url(route),
         query_string={"business_id": "0NOSUCHBUSINESS"},
         headers=bearer(world["restricted"]),
     )
-    assert missing.status_code == 404
-    assert {k: v for k, v in problem(response).items() if k not in ("request_id", "detail")} == {
-        k: v for k, v in problem(missing).items() if k not in ("request_id", "detail")
+    never = assert_problem(missing, 404, "not_found")
+    ignored = ("request_id", "detail")
+    assert {k: v for k, v in other.items() if k not in ignored} == {
+        k: v for k, v in never.items() if k not in ignored
     }
 
 
@@ -346,8 +339,7 @@ def test_cursor_from_another_keys_page_opens_no_other_business(client, two_busin
         query_string={"business_id": a_id, "limit": 1, "cursor": cursor},
         headers=bearer(world["restricted"]),
     )
-    assert with_a.status_code == 400
-    assert problem(with_a)["errors"][0]["parameter"] == "cursor"
+    assert assert_problem(with_a, 400, "invalid_parameter")["errors"][0]["parameter"] == "cursor"
     assert not _business_b_leaks(with_b, world) and not _business_b_leaks(with_a, world)
 
 
@@ -497,8 +489,7 @@ def test_repeated_parameters_are_a_400_naming_them(client, tenant, route, parame
     )
     pairs += [(parameter, "1"), (parameter, "2")]
     response = client.get(url(route), query_string=urlencode(pairs), headers=bearer(token))
-    assert response.status_code == 400
-    assert problem(response)["errors"] == [
+    assert assert_problem(response, 400, "invalid_parameter")["errors"] == [
         {"parameter": parameter, "message": "must be given at most once"}
     ]
 
@@ -527,8 +518,7 @@ def test_impossible_date_is_a_400_naming_it(client, tenant):
     business_id, token = tenant
     query = {"business_id": business_id, "issued_to": "2023-02-29"}
     response = client.get(url("/invoices"), query_string=query, headers=bearer(token))
-    assert response.status_code == 400
-    assert problem(response)["errors"][0] == {
+    assert assert_problem(response, 400, "invalid_parameter")["errors"][0] == {
         "parameter": "issued_to",
         "message": "is not a real calendar date",
     }
@@ -540,8 +530,7 @@ def test_8_kb_query_string_is_answered_in_json(client, tenant, route):
     query = {} if route == "/businesses" else {"business_id": business_id}
     query["cursor"] = "x" * 8192
     response = client.get(url(route), query_string=urlencode(query), headers=bearer(token))
-    assert response.status_code == 400
-    assert problem(response)["errors"][0]["parameter"] == "cursor"
+    assert assert_problem(response, 400, "invalid_parameter")["errors"][0]["parameter"] == "cursor"
 
 
 @pytest.mark.parametrize("route", PARAMETERS)
@@ -550,8 +539,7 @@ def test_100_parameters_are_a_400_naming_an_unknown_one(client, tenant, route):
     pairs = [] if route == "/businesses" else [("business_id", business_id)]
     pairs += [(f"p{n}", str(n)) for n in range(100)]
     response = client.get(url(route), query_string=urlencode(pairs), headers=bearer(token))
-    assert response.status_code == 400
-    assert problem(response)["errors"][0]["parameter"] == "p0"
+    assert assert_problem(response, 400, "invalid_parameter")["errors"][0]["parameter"] == "p0"
 
 
 # --- methods ----------------------------------------------------------------------------
@@ -561,8 +549,7 @@ def test_100_parameters_are_a_400_naming_an_unknown_one(client, tenant, route):
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "TRACE", "CONNECT"])
 def test_methods_other_than_get_and_head_get_405_with_allow(client, factory, route, method):
     response = client.open(url(route), method=method, headers=bearer(factory.key()))
-    assert response.status_code == 405
-    assert problem(response)["code"] == "method_not_allowed"
+    assert_problem(response, 405, "method_not_allowed")
     assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
 
 
@@ -665,9 +652,8 @@ def test_key_without_the_route_scope_gets_403(client, factory, tenant, route, sc
     response = client.get(
         url(route), query_string={"business_id": business_id}, headers=bearer(factory.key(others))
     )
-    assert response.status_code == 403
-    body = problem(response)
-    assert body["code"] == "insufficient_scope" and body["required_scope"] == scope
+    body = assert_problem(response, 403, "insufficient_scope")
+    assert body["required_scope"] == scope
     assert "data" not in body
 
 

@@ -18,7 +18,7 @@ from agentapi.db import Database
 from agentapi.sqlfiles import Query, load_queries
 
 from .factories import Factory, bearer
-from .helpers import url
+from .helpers import assert_problem, url
 from .live_server import LiveServer
 from .private_mariadb import PrivateMariaDB
 
@@ -81,9 +81,7 @@ def services(client, token, business):
 
 
 def assert_retryable_503(response):
-    assert response.status_code == 503
-    assert response.mimetype == "application/problem+json"
-    assert response.get_json()["code"] == "service_unavailable"
+    assert_problem(response, 503, "service_unavailable")
     assert int(response.headers["Retry-After"]) > 0
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import socket
 import threading
@@ -20,7 +19,7 @@ from .deploy_support import (
     start_redis,
     worker_pids,
 )
-from .helpers import url
+from .helpers import assert_problem, url
 
 # gunicorn's parser copies its whole buffer per read: before the limits were bounded,
 # 4 MB cost about 1.5 s of worker CPU. A bounded head costs a few milliseconds.
@@ -75,10 +74,9 @@ def send_and_read(port: str, data: bytes) -> bytes:
 
 
 def problem(raw: bytes, status: int, parameter: str) -> None:
-    response = parse_response(raw)
-    assert response.status == status
-    assert response.header("Content-Type") == "application/problem+json"
-    assert json.loads(response.body)["errors"][0]["parameter"] == parameter
+    """The raw answer is a problem naming the parameter."""
+    body = assert_problem(parse_response(raw), status, "invalid_parameter")
+    assert body["errors"][0]["parameter"] == parameter
 
 
 @pytest.mark.parametrize(
@@ -109,15 +107,13 @@ def test_a_huge_request_head_is_refused_cheaply_in_problem_json(model, head, sta
 def test_a_url_of_exactly_16_kb_reaches_the_app(model):
     path = url("/invoices?business_id=")
     reply = request(model.target, path + "A" * (16384 - len(path)))
-    assert reply.status == 401  # the app's answer: no token; no size refusal
-    assert reply.json()["code"] == "unauthorized"
+    assert_problem(reply, 401, "unauthorized")  # the app's answer: no token; no size refusal
 
 
 def test_a_url_far_over_16_kb_is_a_problem_json_414_naming_query(model):
     reply = request(model.target, url(f"/invoices?business_id={'A' * 40000}"))
-    assert reply.status == 414
-    assert reply.headers["Content-Type"] == "application/problem+json"
-    assert reply.json()["errors"][0]["parameter"] == "query"
+    body = assert_problem(reply, 414, "invalid_parameter")
+    assert body["errors"][0]["parameter"] == "query"
 
 
 def test_clients_that_send_one_byte_and_stop_do_not_block_the_service(model):

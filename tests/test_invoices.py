@@ -9,7 +9,7 @@ import pytest
 
 from .conftest import sql
 from .factories import bearer
-from .helpers import url
+from .helpers import assert_problem, url
 
 URL = url("/invoices")
 
@@ -130,8 +130,7 @@ def test_include_items_embeds_items_ordered_by_position(client, factory, busines
 
 def test_unknown_business_is_404(client, token):
     response = get(client, token, business_id="01HNOSUCHBUSINESS000000000")
-    assert response.status_code == 404
-    assert response.get_json()["code"] == "not_found"
+    assert_problem(response, 404, "not_found")
 
 
 def test_deleted_business_is_404(client, factory, sql_conn, token):

@@ -7,7 +7,7 @@ import urllib.error
 import urllib.request
 
 from .factories import bearer
-from .helpers import url
+from .helpers import assert_problem, url
 from .live_server import LiveServer
 
 REQUEST_FIELDS = {
@@ -92,8 +92,7 @@ def test_unexpected_error_logs_type_and_trace_and_answers_without_them(make_app,
     broken.required_scope = None
     app.add_url_rule(url("/test-broken"), "test_broken", broken)
     response = app.test_client().get(url("/test-broken"), headers=bearer(factory.key()))
-    assert response.status_code == 500
-    assert response.mimetype == "application/problem+json"
+    assert_problem(response, 500, "internal_error")
     body = response.get_data(as_text=True)
     assert "ValueError" not in body and "4711" not in body and "Traceback" not in body
     lines = log_lines(capsys)

@@ -13,7 +13,7 @@ from agentapi.secret import cursor_secret
 
 from .conftest import sql
 from .factories import bearer
-from .helpers import url
+from .helpers import assert_problem, url
 
 LIMITS = (1, 7, 200)
 
@@ -133,8 +133,7 @@ def test_deleted_business_with_live_rows_is_404(client, factory, sql_conn, token
     response = client.get(
         url(path), query_string={"business_id": business["id"]}, headers=bearer(token)
     )
-    assert response.status_code == 404
-    assert response.get_json()["code"] == "not_found"
+    assert_problem(response, 404, "not_found")
 
 
 @pytest.mark.parametrize("path", ["/invoices", "/services"])

@@ -1,10 +1,12 @@
-"""Shared test helpers: route table and problem+json checks."""
+"""Shared test helpers: the prefix, the route table, requests and problem+json checks."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
 from typing import Any
+
+from .factories import bearer
 
 PREFIX = "/api/agent/v1"
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "code", "request_id"}
@@ -27,6 +29,23 @@ def url(path: str) -> str:
 def route_params(path: str, business_id: str) -> dict[str, str]:
     """The minimal query string a route needs."""
     return {} if path == "/businesses" else {"business_id": business_id}
+
+
+def get(client, token: str | None, path: str, /, *, headers: dict | None = None, **params):
+    """GET a route (its path under the prefix) with `token` as the bearer key, if any.
+
+    Returns the response whatever its status: for tests about errors and headers.
+    Every other keyword is a query parameter (`token`, `path` included).
+    """
+    sent = {**(bearer(token) if token else {}), **(headers or {})}
+    return client.get(url(path), query_string=params, headers=sent)
+
+
+def get_json_ok(client, token: str | None, path: str, /, **params) -> dict[str, Any]:
+    """GET a route as `get` does, assert a 200 and return the JSON body."""
+    response = get(client, token, path, **params)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
 
 
 def _answer(response) -> tuple[int, str | None, Callable[[str], str | None], bytes]:

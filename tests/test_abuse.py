@@ -21,7 +21,6 @@ from .conftest import sql
 from .factories import ALL_SCOPES, bearer
 from .helpers import assert_problem, url
 from .live_server import LiveServer
-from .private_mariadb import PrivateMariaDB
 
 ROUTES_WITH_BUSINESS = ("/invoices", "/services", "/availability")
 ALL_ROUTES = ("/businesses", *ROUTES_WITH_BUSINESS, "/schema", "/health")
@@ -182,13 +181,6 @@ def test_unknown_prefix_and_wrong_secret_both_compare_full_hashes(client, bad_to
 # --- no secret in any log line or response ------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def mariadb(tmp_path_factory):
-    server = PrivateMariaDB(tmp_path_factory.mktemp("mariadb")).install()
-    yield server
-    server.remove()
-
-
 def _fetch(url, headers):
     request = urllib.request.Request(url, headers=headers)
     try:
@@ -255,28 +247,11 @@ def test_tokens_hashes_and_database_password_never_reach_logs_or_responses(maria
 # --- a key restricted to business A never reads business B --------------------------------
 
 
-@pytest.fixture
-def two_businesses(factory):
-    """Businesses A and B with data, a key restricted to A and an unrestricted key."""
-    made = {}
-    for name in ("A", "B"):
-        business = factory.business(name=name)
-        service = factory.service(business["id"], name=f"svc {name}")
-        factory.service(business["id"], name=f"svc {name} 2")
-        for n in range(2):
-            factory.invoice(business["id"], number=f"{name}-{n}")
-            factory.slot(business["id"], service_id=service["id"])
-        made[name] = {"business": business, "service": service}
-    made["restricted"] = factory.key(businesses=(made["A"]["business"]["id"],))
-    made["unrestricted"] = factory.key()
-    return made
-
-
 def _business_b_leaks(response, world) -> bool:
     """Whether any of B's data (beyond the id the client sent) is in the response."""
     text = response.get_data(as_text=True)
     return any(
-        secret in text for secret in ("svc B", "B-0", "B-1", world["B"]["service"]["id"])
+        secret in text for secret in ("svc B", "tpl B", "B-0", "B-1", world["B"]["service"]["id"])
     ) or '"name": "B"' in text.replace('":"', '": "')
 
 

@@ -156,20 +156,13 @@ def test_public_routes_ignore_a_bad_token(client, path):
 # --- businesses a key is restricted to ---------------------------------------------------
 
 
-@pytest.fixture
-def two_businesses(factory):
-    mine = factory.business(name="Mine")
-    other = factory.business(name="Other")
-    for b in (mine, other):
-        factory.invoice(b["id"])
-        factory.service(b["id"])
-        factory.slot(b["id"])
-        factory.template(b["id"])
-    return mine, other
+def mine_and_other(two_businesses) -> tuple[dict, dict]:
+    """Business A (the restricted key's) and B, from the shared fixture."""
+    return two_businesses["A"]["business"], two_businesses["B"]["business"]
 
 
 def test_restricted_key_lists_only_its_businesses(client, factory, two_businesses):
-    mine, _ = two_businesses
+    mine, _ = mine_and_other(two_businesses)
     token = factory.key(businesses=(mine["id"],))
     body = get(client, token, "/businesses").get_json()
     assert [b["id"] for b in body["data"]] == [mine["id"]]
@@ -178,7 +171,9 @@ def test_restricted_key_lists_only_its_businesses(client, factory, two_businesse
 def test_unrestricted_key_lists_every_business(client, factory, two_businesses):
     token = factory.key()
     body = get(client, token, "/businesses").get_json()
-    assert sorted(b["id"] for b in body["data"]) == sorted(b["id"] for b in two_businesses)
+    assert sorted(b["id"] for b in body["data"]) == sorted(
+        b["id"] for b in mine_and_other(two_businesses)
+    )
 
 
 def test_restricted_key_with_several_businesses_lists_each(client, factory):
@@ -191,7 +186,7 @@ def test_restricted_key_with_several_businesses_lists_each(client, factory):
 
 @pytest.mark.parametrize("path", BUSINESS_ROUTES)
 def test_restricted_key_reads_its_own_business(client, factory, two_businesses, path):
-    mine, _ = two_businesses
+    mine, _ = mine_and_other(two_businesses)
     token = factory.key(businesses=(mine["id"],))
     response = client.get(
         url(path), query_string={"business_id": mine["id"]}, headers=bearer(token)
@@ -204,7 +199,7 @@ def test_restricted_key_reads_its_own_business(client, factory, two_businesses, 
 def test_restricted_key_gets_the_same_404_for_another_business_as_for_a_deleted_one(
     client, factory, sql_conn, two_businesses, path
 ):
-    mine, other = two_businesses
+    mine, other = mine_and_other(two_businesses)
     token = factory.key(businesses=(mine["id"],))
     forbidden = client.get(
         url(path), query_string={"business_id": other["id"]}, headers=bearer(token)
@@ -222,7 +217,7 @@ def test_restricted_key_gets_the_same_404_for_another_business_as_for_a_deleted_
 def test_404_for_another_business_looks_like_one_that_never_existed(
     client, factory, two_businesses, path
 ):
-    mine, other = two_businesses
+    mine, other = mine_and_other(two_businesses)
     token = factory.key(businesses=(mine["id"],))
     forbidden = client.get(
         url(path), query_string={"business_id": other["id"]}, headers=bearer(token)
@@ -239,7 +234,7 @@ def test_404_for_another_business_looks_like_one_that_never_existed(
 def test_restricted_key_does_not_list_its_business_once_deleted(
     client, factory, sql_conn, two_businesses
 ):
-    mine, _ = two_businesses
+    mine, _ = mine_and_other(two_businesses)
     token = factory.key(businesses=(mine["id"],))
     sql(sql_conn, "UPDATE businesses SET deleted_at = UTC_TIMESTAMP(6) WHERE id = %s", mine["id"])
     assert get(client, token, "/businesses").get_json()["data"] == []

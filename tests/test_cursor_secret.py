@@ -60,11 +60,6 @@ def signature_with(key: bytes, cursor: str) -> bool:
 
 
 @pytest.fixture
-def two_businesses(factory):
-    return factory.business(), factory.business()
-
-
-@pytest.fixture
 def stored_secret(sql_conn) -> str:
     (row,) = sql(sql_conn, "SELECT value FROM agentapi_secrets WHERE name = 'cursor'")
     return row["value"]
@@ -156,7 +151,7 @@ def test_two_gunicorn_hosts_on_one_database_share_the_cursor_secret(
         assert status == 200 and first["next_cursor"]
         status, second = get(two, first["next_cursor"])
         assert status == 200
-        assert second["data"][0]["id"] == max(b["id"] for b in two_businesses)
+        assert second["data"][0]["id"] == max(two_businesses[n]["business"]["id"] for n in "AB")
 
 
 def test_the_stored_secret_is_read_once_per_process(app, client, token, two_businesses):

@@ -20,16 +20,8 @@ from agentapi.sqlfiles import Query, load_queries
 from .factories import Factory, bearer
 from .helpers import assert_problem, url
 from .live_server import LiveServer
-from .private_mariadb import PrivateMariaDB
 
 CONNECT_TIMEOUT = 2.0
-
-
-@pytest.fixture(scope="module")
-def mariadb(tmp_path_factory):
-    server = PrivateMariaDB(tmp_path_factory.mktemp("mariadb")).install()
-    yield server
-    server.remove()
 
 
 @pytest.fixture(autouse=True)

@@ -59,17 +59,6 @@ def test_unknown_path_with_a_valid_key_is_404_too(client, token):
     assert_problem(client.get(url("/nothing"), headers=bearer(token)), 404, "not_found")
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
-@pytest.mark.parametrize("path", [*ALL_PATHS, "/schema", "/health"])
-def test_method_not_allowed_lists_the_allowed_methods(client, token, method, path):
-    response = client.open(url(path), method=method, headers=bearer(token))
-    body = assert_problem(response, 405, "method_not_allowed")
-    allowed = {m.strip() for m in response.headers["Allow"].split(",")}
-    assert {"GET", "HEAD"} <= allowed
-    assert not allowed & {"POST", "PUT", "DELETE", "PATCH"}
-    assert "GET" in body["detail"]
-
-
 def test_method_not_allowed_without_a_key_is_still_405(client):
     assert_problem(client.post(url("/invoices")), 405, "method_not_allowed")
 
@@ -179,13 +168,6 @@ def test_head_errors_have_the_status_and_headers_but_no_body(client, token, path
     assert response.mimetype == "application/problem+json"
     assert response.get_data() == b""
     assert "X-Request-ID" in response.headers
-
-
-def test_options_is_answered_without_a_key_for_cors_preflight(client):
-    response = client.options(url("/invoices"))
-    assert response.status_code == 200
-    assert {m.strip() for m in response.headers["Allow"].split(",")} == {"GET", "HEAD", "OPTIONS"}
-    assert response.get_data() == b""
 
 
 @pytest.mark.parametrize(

@@ -19,11 +19,12 @@ from agentapi import auth
 
 from .conftest import sql
 from .factories import ALL_SCOPES, bearer
-from .helpers import assert_problem, url
+from .helpers import assert_problem, get, route_params, url
 from .live_server import LiveServer
 
 ROUTES_WITH_BUSINESS = ("/invoices", "/services", "/availability")
 ALL_ROUTES = ("/businesses", *ROUTES_WITH_BUSINESS, "/schema", "/health")
+REPORTS = ("/invoices/summary", "/invoices/aging")
 UNKNOWN_PREFIX_TOKEN = "vb_zzzzzzzz_" + "A" * 32
 
 
@@ -537,11 +538,18 @@ def test_options_is_answered_without_data(client, route):
     assert {m.strip() for m in response.headers["Allow"].split(",")} == {"GET", "HEAD", "OPTIONS"}
 
 
-def test_head_answers_headers_only(client, factory):
-    response = client.head(url("/businesses"), headers=bearer(factory.key()))
-    assert response.status_code == 200
-    assert response.data == b""
-    assert response.headers["Cache-Control"] == "no-store"
+@pytest.mark.parametrize("route", [*ROUTES_WITH_BUSINESS, "/businesses", *REPORTS])
+def test_head_answers_headers_only(client, tenant, route):
+    """HEAD answers as GET does on every data route, headers only."""
+    business_id, token = tenant
+    params = route_params(route, business_id)
+    got = get(client, token, route, **params)
+    head = client.head(url(route), query_string=params, headers=bearer(token))
+    assert head.status_code == got.status_code == 200
+    assert head.data == b""
+    assert head.headers["Content-Type"] == got.headers["Content-Type"] == "application/json"
+    assert head.headers["Cache-Control"] == "no-store"
+    assert head.headers["X-RateLimit-Limit"] and "X-RateLimit-Remaining" in head.headers
 
 
 # --- headers on every response ----------------------------------------------------------

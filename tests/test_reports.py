@@ -423,18 +423,6 @@ def test_unknown_deleted_and_unreadable_businesses_are_404(
     assert_problem(get(client, token, report, business_id=business["id"]), 404, "not_found")
 
 
-@pytest.mark.parametrize("report", [SUMMARY, AGING])
-def test_head_answers_like_get_without_a_body(client, factory, business, token, report):
-    factory.invoice(business["id"])
-    params = {"business_id": business["id"]}
-    got = client.get(url(report), query_string=params, headers=bearer(token))
-    head = client.head(url(report), query_string=params, headers=bearer(token))
-    assert head.status_code == got.status_code == 200
-    assert head.get_data() == b""
-    assert head.headers["Content-Type"] == got.headers["Content-Type"] == "application/json"
-    assert head.headers["X-RateLimit-Limit"]
-
-
 def test_reports_count_against_the_rate_limit(make_app, factory, business):
     client = make_app(RATE_LIMIT="3 per minute").test_client()
     token = factory.key()

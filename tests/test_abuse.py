@@ -621,17 +621,30 @@ def test_cors_headers_only_for_a_configured_origin(make_app, tenant):
         ("/invoices", "invoices:read"),
         ("/services", "services:read"),
         ("/availability", "availability:read"),
+        ("/invoices/summary", "invoices:read"),
+        ("/invoices/aging", "invoices:read"),
     ],
 )
 def test_key_without_the_route_scope_gets_403(client, factory, tenant, route, scope):
+    """A key with every other scope, or with any one other scope, gets the same 403.
+
+    The scope is checked before the parameters: a malformed business id is still a 403.
+    A key with that scope alone reads the route.
+    """
     business_id, _ = tenant
     others = [s for s in ALL_SCOPES if s != scope]
-    response = client.get(
-        url(route), query_string={"business_id": business_id}, headers=bearer(factory.key(others))
-    )
-    body = assert_problem(response, 403, "insufficient_scope")
-    assert body["required_scope"] == scope
-    assert "data" not in body
+    for scopes in [others, *([s] for s in others)]:
+        token = factory.key(scopes)
+        for query in (route_params(route, business_id), {"business_id": "A"}):
+            response = get(client, token, route, **query)
+            body = assert_problem(response, 403, "insufficient_scope")
+            assert body["required_scope"] == scope, scopes
+            assert "data" not in body
+            assert response.headers["WWW-Authenticate"] == (
+                f'Bearer error="insufficient_scope", scope="{scope}"'
+            )
+    alone = factory.key([scope])
+    assert get(client, alone, route, **route_params(route, business_id)).status_code == 200
 
 
 def test_key_over_its_rate_limit_gets_429(make_app, factory):

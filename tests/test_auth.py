@@ -11,10 +11,8 @@ from .conftest import sql
 from .factories import bearer
 from .helpers import (
     BUSINESS_ROUTES,
-    ROUTES,
     assert_problem,
     get,
-    route_params,
     url,
     without_request_id,
 )
@@ -119,25 +117,7 @@ def test_token_in_another_header_or_scheme_is_not_accepted(client, token, header
     assert_problem(response, 401, "unauthorized")
 
 
-# --- scopes ------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("key_scope", list(ROUTES))
-@pytest.mark.parametrize("route_scope", list(ROUTES))
-def test_scope_matrix(client, factory, business, key_scope, route_scope):
-    token = factory.key(scopes=[key_scope])
-    path, _ = ROUTES[route_scope]
-    response = client.get(
-        url(path), query_string=route_params(path, business["id"]), headers=bearer(token)
-    )
-    if key_scope == route_scope:
-        assert response.status_code == 200
-        return
-    body = assert_problem(response, 403, "insufficient_scope")
-    assert body["required_scope"] == route_scope
-    assert response.headers["WWW-Authenticate"] == (
-        f'Bearer error="insufficient_scope", scope="{route_scope}"'
-    )
+# --- public routes (route scopes: test_abuse.py::test_key_without_the_route_scope_gets_403)
 
 
 @pytest.mark.parametrize("path", ["/schema", "/health"])

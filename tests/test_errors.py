@@ -19,15 +19,6 @@ def test_invalid_token(client):
     assert_problem(response, 401, "invalid_token")
 
 
-def test_insufficient_scope(client, factory):
-    token = factory.key(scopes=["services:read"])
-    response = client.get(
-        url("/invoices"), query_string={"business_id": "A"}, headers=bearer(token)
-    )
-    body = assert_problem(response, 403, "insufficient_scope")
-    assert body["required_scope"] == "invoices:read"
-
-
 def test_invalid_parameter_names_the_parameter(client, token):
     response = client.get(url("/businesses"), query_string={"limit": "x"}, headers=bearer(token))
     body = assert_problem(response, 400, "invalid_parameter")

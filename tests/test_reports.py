@@ -395,15 +395,6 @@ def test_repeated_and_missing_parameters_are_400(client, business, token, report
 
 
 @pytest.mark.parametrize("report", [SUMMARY, AGING])
-def test_a_key_without_invoices_read_is_403(client, factory, business, report):
-    token = factory.key(scopes=["businesses:read", "services:read"])
-    body = assert_problem(
-        get(client, token, report, business_id=business["id"]), 403, "insufficient_scope"
-    )
-    assert body["required_scope"] == "invoices:read"
-
-
-@pytest.mark.parametrize("report", [SUMMARY, AGING])
 def test_unknown_deleted_and_unreadable_businesses_are_404(
     client, factory, sql_conn, business, token, report
 ):

@@ -555,9 +555,10 @@ def test_head_answers_headers_only(client, tenant, route):
 # --- headers on every response ----------------------------------------------------------
 
 
-def _sample_responses(client, token, business_id):
-    """One response of every kind the service gives."""
+def _sample_responses(client, factory, token, business_id):
+    """One response of every kind the service gives, by its status (and what it is)."""
     key = bearer(token)
+    narrow = bearer(factory.key(scopes=["invoices:read"]))
     return {
         "200 list": client.get(
             url("/services"), query_string={"business_id": business_id}, headers=key
@@ -567,23 +568,27 @@ def _sample_responses(client, token, business_id):
         "400": client.get(url("/services"), query_string={"business_id": "x!"}, headers=key),
         "401 none": client.get(url("/services")),
         "401 bad": client.get(url("/services"), headers=bearer(UNKNOWN_PREFIX_TOKEN)),
+        "403": client.get(
+            url("/services"), query_string={"business_id": business_id}, headers=narrow
+        ),
         "404 route": client.get(url("/nope"), headers=key),
         "404 business": client.get(
             url("/services"), query_string={"business_id": "0NONE"}, headers=key
         ),
         "405": client.post(url("/services"), headers=key),
-        "options": client.options(url("/services")),
+        "200 options": client.options(url("/services")),
     }
 
 
-def test_every_response_carries_nosniff_and_no_banner(client, tenant):
-    for kind, response in _sample_responses(client, tenant[1], tenant[0]).items():
+def test_every_response_carries_nosniff_and_no_banner(client, factory, tenant):
+    for kind, response in _sample_responses(client, factory, tenant[1], tenant[0]).items():
         assert response.headers["X-Content-Type-Options"] == "nosniff", kind
         assert "Server" not in response.headers and "X-Powered-By" not in response.headers, kind
 
 
-def test_every_authenticated_answer_is_no_store(client, tenant):
-    for kind, response in _sample_responses(client, tenant[1], tenant[0]).items():
+def test_every_authenticated_answer_is_no_store(client, factory, tenant):
+    for kind, response in _sample_responses(client, factory, tenant[1], tenant[0]).items():
+        assert response.status_code == int(kind[:3]), kind
         if kind != "200 schema":
             assert response.headers["Cache-Control"] == "no-store", kind
 

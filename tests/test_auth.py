@@ -321,28 +321,6 @@ def test_a_failed_last_used_at_write_is_not_an_error(make_app, factory, sql_conn
 # --- headers on every response -----------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("path", "params", "status"),
-    [
-        ("/businesses", {}, 200),
-        ("/businesses", {"limit": "0"}, 400),
-        ("/invoices", {"business_id": "0"}, 404),
-        ("/nothing-here", {}, 404),
-    ],
-)
-def test_authenticated_responses_are_not_stored(client, token, path, params, status):
-    response = client.get(url(path), query_string=params, headers=bearer(token))
-    assert response.status_code == status
-    assert response.headers["Cache-Control"] == "no-store"
-
-
-def test_forbidden_responses_are_not_stored(client, factory):
-    token = factory.key(scopes=["invoices:read"])
-    response = get(client, token, "/businesses")
-    assert response.status_code == 403
-    assert response.headers["Cache-Control"] == "no-store"
-
-
 @pytest.mark.parametrize("request_id", ["abc", "A.b_c-9", "x" * 128])
 def test_a_valid_request_id_is_echoed(client, token, request_id):
     response = get(client, token, "/businesses", headers={"X-Request-ID": request_id})

@@ -129,7 +129,7 @@ def test_token_is_accepted_only_as_a_bearer_header(client, factory, where, build
 
 @pytest.fixture
 def bad_tokens(factory, sql_conn):
-    """One token of each kind that must fail: unknown, wrong secret, expired, revoked."""
+    """One token of each kind that must fail, keyed by what is wrong with it."""
     real = factory.key()
     expired = factory.key(expires_in_days=1)
     revoked = factory.key()
@@ -146,16 +146,24 @@ def bad_tokens(factory, sql_conn):
     return {
         "unknown prefix": UNKNOWN_PREFIX_TOKEN,
         "wrong secret": real[:12] + ("A" if real[12] != "A" else "B") + real[13:],
+        "wrong last secret character": real[:-1] + ("A" if real[-1] != "A" else "B"),
+        "malformed": "not-a-token",
+        "malformed short secret": real[:-1],
+        "uppercase prefix": "vb_" + real[3:11].upper() + real[11:],
         "expired": expired,
         "revoked": revoked,
     }
 
 
 def test_unknown_wrong_expired_and_revoked_tokens_get_the_same_401(client, bad_tokens):
+    """Malformed, unknown, wrong, expired and revoked: one answer, to the header."""
     seen = {}
     for kind, token in bad_tokens.items():
-        response = client.get(url("/businesses"), headers=bearer(token))
+        response = get(client, token, "/businesses")
         body = assert_problem(response, 401, "invalid_token")
+        assert response.headers["WWW-Authenticate"] == (
+            'Bearer realm="agentapi", error="invalid_token"'
+        ), kind
         body.pop("request_id")
         headers = {k: v for k, v in response.headers.items() if k != "X-Request-ID"}
         seen[kind] = (response.status_code, body, headers)

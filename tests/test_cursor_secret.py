@@ -21,7 +21,7 @@ from agentapi.cli import main
 
 from .conftest import sql
 from .factories import bearer
-from .helpers import assert_problem, url
+from .helpers import assert_problem, get_json_ok, url
 from .live_server import LiveServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,9 +44,7 @@ WEAK = [
 
 
 def cursor_of(client, token) -> str:
-    response = client.get(url("/businesses"), query_string={"limit": 1}, headers=bearer(token))
-    assert response.status_code == 200, response.get_data(as_text=True)
-    cursor = response.get_json()["next_cursor"]
+    cursor = get_json_ok(client, token, "/businesses", limit=1)["next_cursor"]
     assert cursor
     return cursor
 

@@ -18,7 +18,7 @@ from agentapi.db import Database
 from agentapi.sqlfiles import Query, load_queries
 
 from .factories import Factory, bearer
-from .helpers import assert_problem, url
+from .helpers import assert_problem, get, url
 from .live_server import LiveServer
 
 CONNECT_TIMEOUT = 2.0
@@ -64,11 +64,7 @@ def build_app(mariadb, **settings):
 
 def services(client, token, business):
     started = time.monotonic()
-    response = client.get(
-        url("/services"),
-        query_string={"business_id": business["id"]},
-        headers=bearer(token),
-    )
+    response = get(client, token, "/services", business_id=business["id"])
     return response, time.monotonic() - started
 
 

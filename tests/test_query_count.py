@@ -13,7 +13,7 @@ from agentapi.secret import cursor_secret
 
 from .conftest import sql
 from .factories import bearer
-from .helpers import assert_problem, url
+from .helpers import assert_problem, get_json_ok, url
 
 LIMITS = (1, 7, 200)
 
@@ -22,8 +22,7 @@ def statements(app, client, token: str, path: str, **params) -> int:
     """How many statements one request ran; it must have succeeded."""
     database = app.extensions["agentapi.db"]
     before = database.statements_run
-    response = client.get(url(path), query_string=params, headers=bearer(token))
-    assert response.status_code == 200, response.get_json()
+    get_json_ok(client, token, path, **params)
     return database.statements_run - before
 
 

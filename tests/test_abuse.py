@@ -19,7 +19,7 @@ from agentapi import auth
 
 from .conftest import sql
 from .factories import ALL_SCOPES, bearer
-from .helpers import assert_problem, get, route_params, url
+from .helpers import assert_problem, get, get_json_ok, route_params, url, without_request_id
 from .live_server import LiveServer
 
 ROUTES_WITH_BUSINESS = ("/invoices", "/services", "/availability")
@@ -266,22 +266,18 @@ def _business_b_leaks(response, world) -> bool:
 
 @pytest.mark.parametrize("route", ROUTES_WITH_BUSINESS)
 def test_restricted_key_gets_404_for_another_business(client, two_businesses, route):
+    """The 404 for another business reads as one for a business that never existed,
+    its detail too (but for the id)."""
     world = two_businesses
     b_id = world["B"]["business"]["id"]
-    response = client.get(
-        url(route), query_string={"business_id": b_id}, headers=bearer(world["restricted"])
-    )
+    response = get(client, world["restricted"], route, business_id=b_id)
     other = assert_problem(response, 404, "not_found")
-    missing = client.get(
-        url(route),
-        query_string={"business_id": "0NOSUCHBUSINESS"},
-        headers=bearer(world["restricted"]),
-    )
-    never = assert_problem(missing, 404, "not_found")
-    ignored = ("request_id", "detail")
-    assert {k: v for k, v in other.items() if k not in ignored} == {
-        k: v for k, v in never.items() if k not in ignored
-    }
+    other = {**without_request_id(other), "detail": other["detail"].replace(b_id, "<id>")}
+    for missing_id in ("0NOSUCHBUSINESS", "0" * 26):
+        missing = get(client, world["restricted"], route, business_id=missing_id)
+        never = assert_problem(missing, 404, "not_found")
+        never = {**without_request_id(never), "detail": never["detail"].replace(missing_id, "<id>")}
+        assert other == never, missing_id
 
 
 def test_restricted_key_lists_only_its_own_businesses(client, two_businesses):
@@ -299,6 +295,8 @@ def test_restricted_key_lists_only_its_own_businesses(client, two_businesses):
         if not cursor:
             break
     assert seen == [world["A"]["business"]["id"]]
+    whole = get_json_ok(client, world["restricted"], "/businesses")
+    assert [b["id"] for b in whole["data"]] == [world["A"]["business"]["id"]]
 
 
 @pytest.mark.parametrize("route", ROUTES_WITH_BUSINESS)

@@ -41,6 +41,12 @@ def test_failed_authentications_are_limited_per_client_address(make_app):
     response = bad(client)
     assert_problem(response, 429, "rate_limited")
     assert 1 <= int(response.headers["Retry-After"]) <= 61
+    # Retry-After follows the configured window.
+    short = make_app(AUTH_FAILURE_LIMIT="1 per 2 seconds").test_client()
+    assert bad(short).status_code == 401
+    response = bad(short)
+    assert_problem(response, 429, "rate_limited")
+    assert int(response.headers["Retry-After"]) in (1, 2)
 
 
 def test_default_failure_limit_is_30_per_minute(make_app):

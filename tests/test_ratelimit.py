@@ -183,31 +183,6 @@ def test_unauthenticated_responses_carry_no_rate_limit_headers(make_app):
         assert name not in response.headers
 
 
-def test_repeated_failed_authentication_from_one_address_is_limited(make_app):
-    client = make_app(AUTH_FAILURE_LIMIT="3 per 10 seconds").test_client()
-    bad = bearer("vb_zzzzzzzz_" + "A" * 32)
-    codes = [client.get(url("/businesses"), headers=bad).status_code for _ in range(4)]
-    assert codes == [401, 401, 401, 429]
-
-
-def test_a_key_in_use_still_works_from_an_address_over_its_failure_limit(make_app, factory):
-    client = make_app(AUTH_FAILURE_LIMIT="1 per 10 seconds").test_client()
-    token = factory.key()
-    assert get(client, token, "/businesses").status_code == 200
-    bad = bearer("vb_zzzzzzzz_" + "A" * 32)
-    assert [client.get(url("/businesses"), headers=bad).status_code for _ in range(2)] == [401, 429]
-    assert get(client, token, "/businesses").status_code == 200
-
-
-def test_failed_authentication_429_says_when_to_retry(make_app):
-    client = make_app(AUTH_FAILURE_LIMIT="1 per 2 seconds").test_client()
-    bad = bearer("vb_zzzzzzzz_" + "A" * 32)
-    client.get(url("/businesses"), headers=bad)
-    response = client.get(url("/businesses"), headers=bad)
-    assert_problem(response, 429, "rate_limited")
-    assert int(response.headers["Retry-After"]) in (1, 2)
-
-
 @pytest.mark.parametrize(("method", "path"), [("GET", "/no-such-route"), ("POST", "/businesses")])
 def test_a_key_over_its_limit_gets_429_on_unmatched_routes_too(make_app, factory, method, path):
     client = make_app(RATE_LIMIT="1 per 10 seconds").test_client()

@@ -17,9 +17,11 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .factories import bearer
 from .helpers import url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,6 +106,21 @@ def request(
         return Reply(response.status, response.headers, response.read())
     finally:
         conn.close()
+
+
+def get_through_front(
+    stack: tuple, path: str, token: str | None = None, *, source: str = "127.0.0.1", **headers: str
+) -> Reply:
+    """GET `path` from a stack's front server (its last member: nginx or the PHP proxy),
+    with `token` as the bearer key and every other keyword as a header; the reply."""
+    if token:
+        headers.update(bearer(token))
+    return request(stack[-1].target, path, headers, source=source)
+
+
+def new_request_id() -> str:
+    """A fresh X-Request-ID, to find one request in the logs and on the wire."""
+    return uuid.uuid4().hex
 
 
 def raw_request(port: str, head: bytes) -> Recorded:

@@ -73,7 +73,7 @@ def send_and_read(port: str, data: bytes) -> bytes:
         return bytes(answer)
 
 
-def problem(raw: bytes, status: int, parameter: str) -> None:
+def assert_refusal_naming(raw: bytes, status: int, parameter: str) -> None:
     """The raw answer is a problem naming the parameter."""
     body = assert_problem(parse_response(raw), status, "invalid_parameter")
     assert body["errors"][0]["parameter"] == parameter
@@ -101,7 +101,7 @@ def test_a_huge_request_head_is_refused_cheaply_in_problem_json(model, head, sta
     answer = send_and_read(model.target, head)
     spent = worker_cpu(model) - before
     assert spent < MAX_WORKER_CPU_SECONDS, f"{spent:.2f} s of worker CPU"
-    problem(answer, status, parameter)
+    assert_refusal_naming(answer, status, parameter)
 
 
 def test_a_url_of_exactly_16_kb_reaches_the_app(model):
@@ -138,7 +138,7 @@ def test_clients_that_send_one_byte_and_stop_do_not_block_the_service(model):
                 while chunk := sock.recv(65536):  # a timeout here: never closed
                     data += chunk
             if data:
-                problem(data, 408, "request")
+                assert_refusal_naming(data, 408, "request")
     finally:
         for sock in stalled:
             sock.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 import subprocess
-import uuid
 
 import pytest
 
@@ -16,13 +15,14 @@ from .deploy_support import (
     Tap,
     app_log_line,
     error_case,
+    get_through_front,
+    new_request_id,
     raw_request,
     request,
     start_gunicorn,
     start_nginx,
     wait_until,
 )
-from .factories import bearer
 from .helpers import assert_problem, url
 
 # Headers nginx sets itself instead of relaying gunicorn's.
@@ -44,17 +44,6 @@ def stack(tmp_path_factory, database_url):
     nginx.stop()
     tap.close()
     gunicorn.stop()
-
-
-def rid() -> str:
-    return uuid.uuid4().hex
-
-
-def get(stack, path, token=None, source="127.0.0.1", **headers):
-    _, _, nginx = stack
-    if token:
-        headers.update(bearer(token))
-    return request(nginx.target, path, headers, source=source)
 
 
 def assert_relayed_intact(stack, reply, request_id):
@@ -96,9 +85,9 @@ def test_readme_curl_example_returns_invoices(stack, factory):
 )
 def test_error_bodies_and_headers_arrive_intact(stack, factory, case, status):
     token, business = error_case(factory, case)
-    request_id = rid()
+    request_id = new_request_id()
     source = {"no_token": "127.0.0.11", "bad_token": "127.0.0.12"}.get(case, "127.0.0.1")
-    reply = get(
+    reply = get_through_front(
         stack,
         url(f"/invoices?business_id={business}"),
         token,
@@ -114,11 +103,14 @@ def test_error_bodies_and_headers_arrive_intact(stack, factory, case, status):
 def test_rate_limited_answer_arrives_intact(stack, factory):
     factory.business(id=TENANT)
     token = factory.key()
-    statuses = [get(stack, url(f"/invoices?business_id={TENANT}"), token).status for _ in range(5)]
+    statuses = [
+        get_through_front(stack, url(f"/invoices?business_id={TENANT}"), token).status
+        for _ in range(5)
+    ]
     assert statuses == [200] * 5
-    request_id = rid()
+    request_id = new_request_id()
     path = url(f"/invoices?business_id={TENANT}")
-    reply = get(stack, path, token, **{"X-Request-ID": request_id})
+    reply = get_through_front(stack, path, token, **{"X-Request-ID": request_id})
     assert_problem(reply, 429, "rate_limited")
     assert int(reply.headers["Retry-After"]) >= 1
     assert reply.headers["X-RateLimit-Remaining"] == "0"
@@ -126,16 +118,18 @@ def test_rate_limited_answer_arrives_intact(stack, factory):
 
 
 def test_app_sees_the_real_client_address(stack, factory):
-    request_id = rid()
-    reply = get(stack, url("/health"), source="127.0.0.2", **{"X-Request-ID": request_id})
+    request_id = new_request_id()
+    reply = get_through_front(
+        stack, url("/health"), source="127.0.0.2", **{"X-Request-ID": request_id}
+    )
     assert reply.status == 200
     assert app_log_line(stack[0], request_id)["client"] == "127.0.0.2"
 
 
 def test_forged_forwarded_for_is_ignored(stack, factory):
-    request_id = rid()
+    request_id = new_request_id()
     headers = {"X-Request-ID": request_id, "X-Forwarded-For": "203.0.113.9"}
-    reply = get(stack, url("/health"), source="127.0.0.3", **headers)
+    reply = get_through_front(stack, url("/health"), source="127.0.0.3", **headers)
     assert reply.status == 200
     assert app_log_line(stack[0], request_id)["client"] == "127.0.0.3"
 
@@ -145,18 +139,20 @@ def test_auth_failure_limit_counts_per_real_client(stack, factory):
     path = url(f"/invoices?business_id={TENANT}")
     # Forged X-Forwarded-For values do not spread one client's failures around.
     statuses = [
-        get(stack, path, bad, source="127.0.0.4", **{"X-Forwarded-For": f"198.51.100.{n}"}).status
+        get_through_front(
+            stack, path, bad, source="127.0.0.4", **{"X-Forwarded-For": f"198.51.100.{n}"}
+        ).status
         for n in range(4)
     ]
     assert statuses == [401, 401, 401, 429]
-    assert get(stack, path, bad, source="127.0.0.5").status == 401
+    assert get_through_front(stack, path, bad, source="127.0.0.5").status == 401
 
 
 def test_gunicorn_access_line_has_request_id_and_key_prefix_but_no_token(stack, factory):
     factory.business(id=TENANT)
     token = factory.key()
-    request_id = rid()
-    reply = get(
+    request_id = new_request_id()
+    reply = get_through_front(
         stack, url(f"/invoices?business_id={TENANT}&limit=1"), token, **{"X-Request-ID": request_id}
     )
     assert reply.status == 200
@@ -180,7 +176,9 @@ def test_json_is_gzipped_for_clients_that_ask(stack, factory):
     for _ in range(20):
         factory.invoice(business["id"])
     token = factory.key()
-    reply = get(stack, url(f"/invoices?business_id={TENANT}"), token, **{"Accept-Encoding": "gzip"})
+    reply = get_through_front(
+        stack, url(f"/invoices?business_id={TENANT}"), token, **{"Accept-Encoding": "gzip"}
+    )
     assert reply.status == 200
     assert reply.headers["Content-Encoding"] == "gzip"
     assert len(json.loads(gzip.decompress(reply.body))["data"]) == 20
@@ -195,20 +193,20 @@ def test_other_methods_are_refused_as_problem_json(stack, method):
 
 
 def test_overlong_url_is_answered_as_problem_json(stack):
-    reply = get(stack, url(f"/invoices?business_id={'A' * 17000}"))
+    reply = get_through_front(stack, url(f"/invoices?business_id={'A' * 17000}"))
     body = assert_problem(reply, 414, "invalid_parameter")
     assert body["errors"][0]["parameter"] == "query"
 
 
 def test_an_8_kb_parameter_reaches_the_service_and_is_named(stack, factory):
-    reply = get(stack, url(f"/invoices?business_id={'A' * 8192}"), factory.key())
+    reply = get_through_front(stack, url(f"/invoices?business_id={'A' * 8192}"), factory.key())
     assert reply.status == 400
     assert reply.headers["Content-Type"] == "application/problem+json"
     assert reply.json()["errors"][0]["parameter"] == "business_id"
 
 
 def test_oversized_header_is_answered_as_problem_json(stack):
-    reply = get(stack, url("/health"), **{"X-Padding": "p" * 17000})
+    reply = get_through_front(stack, url("/health"), **{"X-Padding": "p" * 17000})
     assert_problem(reply, 400, "invalid_parameter")
 
 
@@ -218,7 +216,7 @@ def test_unparseable_request_line_passed_on_by_nginx_is_answered_in_json(stack):
 
 
 def test_gunicorn_banner_does_not_reach_the_client(stack):
-    reply = get(stack, url("/health"))
+    reply = get_through_front(stack, url("/health"))
     assert reply.headers["Server"] == "nginx"
 
 
@@ -228,7 +226,7 @@ def test_gunicorn_stopped_gives_json_503(tmp_path, database_url):
     try:
         assert request(nginx.target, url("/health")).status == 200
         gunicorn.stop()
-        request_id = rid()
+        request_id = new_request_id()
         reply = request(nginx.target, url("/health"), {"X-Request-ID": request_id})
         body = assert_problem(reply, 503, "service_unavailable")
         assert reply.headers["Retry-After"] == "5"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import subprocess
 import threading
-import uuid
 
 import pytest
 
@@ -18,6 +17,8 @@ from .deploy_support import (
     app_log_line,
     error_case,
     free_port,
+    get_through_front,
+    new_request_id,
     request,
     start_gunicorn,
     start_php,
@@ -57,16 +58,6 @@ def stack(tmp_path_factory, database_url):
     gunicorn.stop()
 
 
-def rid() -> str:
-    return uuid.uuid4().hex
-
-
-def get(stack, path, token=None, **headers):
-    if token:
-        headers.update(bearer(token))
-    return request(stack[2].target, path, headers)
-
-
 def assert_passed_through(stack, reply, request_id):
     """Status, body and the promised headers equal what gunicorn answered the proxy."""
     upstream = stack[1].find(request_id)
@@ -82,9 +73,9 @@ def test_lists_invoices_through_the_proxy(stack, factory):
     for _ in range(3):
         factory.invoice(business["id"])
     token = factory.key()
-    request_id = rid()
+    request_id = new_request_id()
     path = url(f"/invoices?business_id={TENANT}&limit=2")
-    reply = get(stack, path, token, **{"X-Request-ID": request_id})
+    reply = get_through_front(stack, path, token, **{"X-Request-ID": request_id})
     assert reply.status == 200
     assert len(reply.json()["data"]) == 2
     assert reply.headers["Link"].endswith('rel="next"')
@@ -97,8 +88,8 @@ def test_lists_invoices_through_the_proxy(stack, factory):
 )
 def test_errors_pass_through_unchanged(stack, factory, case, status):
     token, business = error_case(factory, case)
-    request_id = rid()
-    reply = get(
+    request_id = new_request_id()
+    reply = get_through_front(
         stack, url(f"/invoices?business_id={business}"), token, **{"X-Request-ID": request_id}
     )
     assert reply.status == status
@@ -110,9 +101,9 @@ def test_rate_limited_answer_passes_through(stack, factory):
     factory.business(id=TENANT)
     token = factory.key()
     path = url(f"/invoices?business_id={TENANT}")
-    assert [get(stack, path, token).status for _ in range(5)] == [200] * 5
-    request_id = rid()
-    reply = get(stack, path, token, **{"X-Request-ID": request_id})
+    assert [get_through_front(stack, path, token).status for _ in range(5)] == [200] * 5
+    request_id = new_request_id()
+    reply = get_through_front(stack, path, token, **{"X-Request-ID": request_id})
     assert reply.status == 429
     assert reply.headers["Retry-After"]
     assert_passed_through(stack, reply, request_id)
@@ -121,8 +112,8 @@ def test_rate_limited_answer_passes_through(stack, factory):
 def test_authorization_reaches_the_service(stack, factory):
     factory.business(id=TENANT)
     token = factory.key()
-    request_id = rid()
-    reply = get(stack, url("/businesses"), token, **{"X-Request-ID": request_id})
+    request_id = new_request_id()
+    reply = get_through_front(stack, url("/businesses"), token, **{"X-Request-ID": request_id})
     assert reply.status == 200
     assert app_log_line(stack[0], request_id)["key_prefix"] == token[3:11]
 
@@ -141,7 +132,7 @@ def test_authorization_is_recovered_where_the_server_moved_it(variable):
 
 
 def test_forwarded_for_carries_the_client_not_a_forged_value(stack):
-    request_id = rid()
+    request_id = new_request_id()
     headers = {"X-Request-ID": request_id, "X-Forwarded-For": "6.6.6.6"}
     reply = request(stack[2].target, url("/health"), headers, source="127.0.0.6")
     assert reply.status == 200
@@ -210,8 +201,8 @@ def test_paths_outside_the_api_are_not_forwarded(stack):
 )
 def test_dot_segments_and_encoded_slashes_are_refused_before_forwarding(stack, factory, path):
     token = factory.key()
-    request_id = rid()
-    reply = get(stack, path, token, **{"X-Request-ID": request_id})
+    request_id = new_request_id()
+    reply = get_through_front(stack, path, token, **{"X-Request-ID": request_id})
     body = assert_problem(reply, 400, "invalid_parameter")
     assert body["errors"][0]["parameter"] == "path"
     assert body["request_id"] == request_id
@@ -220,8 +211,10 @@ def test_dot_segments_and_encoded_slashes_are_refused_before_forwarding(stack, f
 
 
 def test_a_query_string_with_dots_and_encoded_slashes_is_forwarded(stack):
-    request_id = rid()
-    reply = get(stack, url("/health?next=../..%2Fa%2e"), **{"X-Request-ID": request_id})
+    request_id = new_request_id()
+    reply = get_through_front(
+        stack, url("/health?next=../..%2Fa%2e"), **{"X-Request-ID": request_id}
+    )
     assert_passed_through(stack, reply, request_id)
 
 

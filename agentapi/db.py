@@ -137,6 +137,10 @@ class Database:
             raise DatabaseUnavailable from exc
         return conn
 
+    def connect(self) -> pymysql.connections.Connection:
+        """A new connection of the caller's own, set up as the pooled ones are."""
+        return self._connect()
+
     def _connection(self) -> pymysql.connections.Connection:
         conn = getattr(self._local, "conn", None)
         now = time.monotonic()

@@ -70,6 +70,10 @@ HEADER_DOCS: dict[str, tuple[str, dict[str, Any]]] = {
         "RFC 6750 challenge.",
         {"type": "string", "pattern": "^Bearer ", "maxLength": 256},
     ),
+    "Content-Disposition": (
+        'A download\'s file name: attachment; filename="...".',
+        {"type": "string", "pattern": '^attachment; filename="[A-Za-z0-9._-]+"$', "maxLength": 128},
+    ),
     "Link": (
         'Next page, as <url>; rel="next", when has_more is true.',
         {"type": "string", "pattern": '^<[^>]+>; rel="next"$', "maxLength": LINK_LENGTH},
@@ -190,6 +194,8 @@ def _body_schema(op: Operation) -> dict[str, Any]:
 
 def _operation_doc(op: Operation) -> dict[str, Any]:
     ok_headers = ["Link", "ETag"] if op.paginated else []
+    if op.media_types is not None:
+        ok_headers.append("Content-Disposition")
     if not op.public:
         ok_headers = RATE_HEADERS + ok_headers
     doc: dict[str, Any] = {
@@ -212,7 +218,9 @@ def _operation_doc(op: Operation) -> dict[str, Any]:
             "200": {
                 "description": op.summary,
                 "headers": _headers(ok_headers),
-                "content": {"application/json": {"schema": _body_schema(op)}},
+                "content": {"application/json": {"schema": _body_schema(op)}}
+                if op.media_types is None
+                else {name: {"schema": schema} for name, schema in op.media_types.items()},
             },
         },
     }

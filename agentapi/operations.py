@@ -26,6 +26,8 @@ class Operation:
     paginated: bool  # a keyset list: Link, ETag and 304
     uses_database: bool  # may answer 503 when the database does not
     cost_setting: str | None  # the setting holding its cost in quota slots (default 1)
+    # A 200 in other media types than JSON: media type -> schema (None: JSON, response_schemas).
+    media_types: dict[str, dict[str, Any]] | None = None
 
 
 def operation(
@@ -41,6 +43,7 @@ def operation(
     uses_database: bool = True,
     cost_setting: str | None = None,
     public: bool | None = None,
+    media_types: dict[str, dict[str, Any]] | None = None,
 ) -> Callable[[View], View]:
     """Attach an Operation to a view; scope None makes the route public unless public=False."""
     is_public = scope is None if public is None else public
@@ -59,6 +62,7 @@ def operation(
             paginated=paginated,
             uses_database=uses_database,
             cost_setting=cost_setting,
+            media_types=media_types,
         )
         view.required_scope = scope  # type: ignore[attr-defined]
         view.public = is_public  # type: ignore[attr-defined]

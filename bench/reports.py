@@ -2,10 +2,11 @@
 `mariadb` client, on the bench database (one business with a million invoices).
 
 `python -m bench.reports` fills (or reuses) the bench database, serves the service with
-bench/run.py's harness, and prints one line per case: the service's median time per
-request, the client's median time for the very statement the service runs, their ratio
-(the target is at most 1.3) and the rows each returned. bench/run.py can call `cases()`
-for wrk rows and `compare()` for the ratios.
+bench/run.py's harness (over the unix socket), and prints one line per case: the
+service's median time per request, the client's median time for the very statement the
+service runs, their ratio (the target is at most 1.3) and the rows each returned.
+`make bench` (bench/run.py) runs `compare()` over both connection types and gives each
+case its verdict.
 """
 
 from __future__ import annotations
@@ -218,7 +219,9 @@ def main() -> None:
     bench.token = run.make_key(database)
     with run.running(bench):
         bench.start_redis()
-        server = bench.start_gunicorn("service", "wsgi:app")
+        server = bench.start_gunicorn(
+            "service-socket", "wsgi:app", run.DATABASE_URL, f"{run.PREFIX}/health"
+        )
         base = f"http://127.0.0.1:{server.port}{run.PREFIX}"
         results = compare(base, bench.token, database, run.BIG, date.today())
     print("\n".join(table(results)))

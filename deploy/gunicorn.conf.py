@@ -3,10 +3,11 @@
 Environment (the systemd unit's EnvironmentFile, or the shell):
   AGENTAPI_BIND     127.0.0.1:8000 (default), or unix:/run/agentapi/agentapi.sock
   AGENTAPI_WORKERS  worker processes (redis:// storage only; default: one per core)
-  AGENTAPI_THREADS  threads of the single process with memory:// storage (default 4)
-  AGENTAPI_RATELIMIT_STORAGE_URI decides the worker model. memory:// keeps the
+  AGENTAPI_THREADS  threads per worker process (default 4)
+  AGENTAPI_RATELIMIT_STORAGE_URI decides the number of processes. memory:// keeps the
   counts in one process, so exactly one (threaded) process serves; redis:// shares
-  them, so several sync workers serve (about twice one threaded worker on 2 cores).
+  them, so one threaded process per core serves. Workers are gthread in both: a
+  streamed export outlives a sync worker's timeout (docs/deploy.md).
 The checks in on_starting run on the final settings, command-line flags included.
 """
 
@@ -25,6 +26,7 @@ import gunicorn.util
 from gunicorn.glogging import Logger
 from gunicorn.http.message import Request
 
+from agentapi.errors import TITLES
 from agentapi.headers import MAX_HEADER_FIELD_BYTES, MAX_HEADER_FIELDS, MAX_TARGET_BYTES
 from agentapi.tokens import redact
 
@@ -41,25 +43,24 @@ _storage = os.environ.get("AGENTAPI_RATELIMIT_STORAGE_URI", "memory://")
 _shared_limits = not _storage.startswith("memory://")
 
 bind = [os.environ.get("AGENTAPI_BIND", "127.0.0.1:8000")]
+# gthread for both storages: a sync worker heartbeats only between requests, so the
+# arbiter kills it once one response outlives `timeout`, and an export streams for as
+# long as it takes. Each streaming export holds one thread for its whole length.
+worker_class = "gthread"
+threads = _count("AGENTAPI_THREADS", 4)
 if _shared_limits:
     workers = _count("AGENTAPI_WORKERS", os.cpu_count() or 1)
-    worker_class = "sync"
-    threads = 1
-    # Recycle workers now and then (guards against slow leaks); the jitter keeps
-    # them from all restarting at once. The counts live in Redis, so nothing is lost.
-    max_requests = 10000
-    max_requests_jitter = 1000
 else:
     workers = _count("AGENTAPI_WORKERS", 1)
-    worker_class = "gthread"
-    threads = _count("AGENTAPI_THREADS", 4)
-    # A recycled worker would forget every key's count: no recycling with memory://.
-    max_requests = 0
-    max_requests_jitter = 0
+# No recycling: with memory:// a recycled worker would forget every key's count, and
+# under either storage it would cut off the exports it streams after graceful_timeout.
+max_requests = 0
+max_requests_jitter = 0
 
 # A worker silent for this long is killed and replaced (a statement is cut off after
-# AGENTAPI_STATEMENT_TIMEOUT, 5 s by default, long before). On HUP or SIGTERM, workers
-# finish the requests in hand for up to graceful_timeout seconds.
+# AGENTAPI_STATEMENT_TIMEOUT, 5 s by default, long before). gthread workers heartbeat
+# from their main thread, so a long export does not count as silence. On HUP or
+# SIGTERM, workers finish the requests in hand for up to graceful_timeout seconds.
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
@@ -168,7 +169,7 @@ def write_problem(sock, status_int, reason, mesg):
     )
     body = {
         "type": f"urn:invoicescript:agentapi:problem:{code}",
-        "title": reason,
+        "title": TITLES[code],  # the app's title of the code, as every problem has
         "status": status_int,
         "detail": f"{parameter}: {message}." if code == "invalid_parameter" else reason,
         "code": code,

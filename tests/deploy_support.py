@@ -289,15 +289,18 @@ def start_nginx(tmp: Path, upstream: str) -> Server:
     return server
 
 
-def start_php(tmp: Path, upstream: str, **env: str) -> Server:
-    """php -S serving deploy/php/agent-proxy.php for every path, in front of upstream."""
+def start_php(tmp: Path, upstream: str, *options: str, **env: str) -> Server:
+    """php -S serving deploy/php/agent-proxy.php for every path, in front of upstream.
+
+    options: php command-line options, such as "-d", "memory_limit=8M".
+    """
     tmp.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log = tmp / "php.log"
     environ = {**os.environ, "AGENT_PROXY_UPSTREAM": upstream, **env}
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [PHP, "-S", f"127.0.0.1:{port}", str(ROOT / "deploy/php/agent-proxy.php")],
+            [PHP, *options, "-S", f"127.0.0.1:{port}", str(ROOT / "deploy/php/agent-proxy.php")],
             env=environ,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -25,6 +26,7 @@ SCOPED = {
     "/invoices": "invoices:read",
     "/invoices/summary": "invoices:read",
     "/invoices/aging": "invoices:read",
+    "/invoices/export": "invoices:read",
     "/services": "services:read",
     "/availability": "availability:read",
 }
@@ -68,6 +70,10 @@ def statuses_by_route(report_dir: Path) -> dict[str, collections.Counter]:
     return seen
 
 
+# The seed make test fuzzes with (any seed that once found a failure is worth keeping).
+FIXED_SEED = "310807321705142283316665604430232425249"
+
+
 def run_schemathesis(server: LiveServer, token: str, workdir: Path) -> subprocess.CompletedProcess:
     """Every phase but stateful, every check, positive and negative, from a temp directory."""
     env = {
@@ -103,6 +109,10 @@ def run_schemathesis(server: LiveServer, token: str, workdir: Path) -> subproces
             "har",
             "--report-dir",
             str(workdir / "report"),
+            # One seed, so that make test answers the same on every run; explore others
+            # (or replay one a run printed) with AGENTAPI_FUZZ_SEED=<seed>.
+            "--seed",
+            os.environ.get("AGENTAPI_FUZZ_SEED", FIXED_SEED),
         ],
         cwd=workdir,
         env=env,
@@ -127,7 +137,8 @@ def test_every_operation_conforms_to_the_document_under_fuzzing(server, factory,
     workdir.mkdir()
     result = run_schemathesis(server, token, workdir)
     output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-12000:]
+    # Fuzzed URLs can run to kilobytes of percent-escapes: shorten them to keep the report.
+    assert result.returncode == 0, re.sub(r"(%[0-9A-F]{2}){16,}", "%..", output)[-12000:]
     # The run really reached every operation, and each answered as the key's scopes say.
     seen = statuses_by_route(workdir / "report")
     assert seen["/schema"][200] and seen["/health"][200]

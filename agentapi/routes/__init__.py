@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import availability, businesses, docs, invoices, meta, reports, services
+from . import availability, businesses, docs, export, invoices, meta, reports, services
 
 # reports' /invoices/summary and /invoices/aging are static paths beside /invoices: no clash.
 BLUEPRINTS = (
     businesses.bp,
     invoices.bp,
+    export.bp,
     reports.bp,
     services.bp,
     availability.bp,

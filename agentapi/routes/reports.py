@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -16,17 +17,15 @@ from ..params import (
     Param,
     business_id_param,
     choice_parser,
-    parse_date,
     parse_query,
-    subset_parser,
-    subset_pattern,
 )
+from . import invoices
 from .availability import business_zone
 
 bp = Blueprint("reports", __name__)
 
 # Also the order of statuses within a period of the summary.
-STATUSES = ("draft", "sent", "paid", "void")
+STATUSES = invoices.STATUSES
 INTERVALS = ("day", "week", "month", "quarter", "year")
 MAX_PERIODS = 400
 # Wide sentinels stand in for absent filters, so the summary runs one fixed statement.
@@ -35,26 +34,21 @@ REQUIRED_WITH_INTERVAL = "is required with interval"
 TOO_MANY_PERIODS = f"must be within {MAX_PERIODS} periods of the interval from issued_from"
 AGING_BUCKETS = ("not_due", "days_1_30", "days_31_60", "days_61_90", "days_over_90")
 
+# The filters /invoices declares, taken as they are (their checks and documents).
+_INVOICE_PARAMS = {param.name: param for param in invoices.PARAMS}
+_DAY = _INVOICE_PARAMS["issued_from"]
+
 SUMMARY_PARAMS = (
     business_id_param("The business whose invoices to add up."),
-    Param(
-        "status",
-        subset_parser(STATUSES),
-        {"type": "string", "pattern": subset_pattern(STATUSES), "maxLength": 20},
-        "Comma-separated statuses to include (default: all).",
+    _INVOICE_PARAMS["status"],
+    replace(
+        _INVOICE_PARAMS["issued_from"],
+        description="Earliest issue date, inclusive (YYYY-MM-DD). Required with interval.",
     ),
-    Param(
-        "issued_from",
-        parse_date,
-        {"type": "string", "format": "date", "minLength": 10, "maxLength": 10},
-        "Earliest issue date, inclusive (YYYY-MM-DD). Required with interval.",
-    ),
-    Param(
-        "issued_to",
-        parse_date,
-        {"type": "string", "format": "date", "minLength": 10, "maxLength": 10},
-        "Latest issue date, inclusive (YYYY-MM-DD). Required with interval; the window "
-        f"may then touch at most {MAX_PERIODS} periods.",
+    replace(
+        _INVOICE_PARAMS["issued_to"],
+        description="Latest issue date, inclusive (YYYY-MM-DD). Required with interval; the "
+        f"window may then touch at most {MAX_PERIODS} periods.",
     ),
     Param(
         "interval",
@@ -67,11 +61,10 @@ SUMMARY_PARAMS = (
 
 AGING_PARAMS = (
     business_id_param("The business whose receivables to age."),
-    Param(
-        "as_of",
-        parse_date,
-        {"type": "string", "format": "date", "minLength": 10, "maxLength": 10},
-        "The day to age on (YYYY-MM-DD). Default: today in the business's time zone.",
+    replace(
+        _DAY,
+        name="as_of",
+        description="The day to age on (YYYY-MM-DD). Default: today in the business's time zone.",
     ),
 )
 

@@ -15,6 +15,12 @@
  * the headers below unchanged. Service down: a JSON 502; too slow: a JSON 504.
  * The service runs with AGENTAPI_TRUSTED_PROXIES=1 so that it believes X-Forwarded-For.
  *
+ * Answers are relayed as they arrive, never held whole in PHP's memory (an export of
+ * all invoices streams for minutes). Keep the web server from collecting them too:
+ * nginx in front of PHP-FPM honours the relayed X-Accel-Buffering: no; Apache with
+ * mod_proxy_fcgi needs `flushpackets=on` on its ProxyPass / SetHandler. If the service
+ * cuts an answer off mid-body, the proxy drops the connection the same way.
+ *
  * Configuration: the environment variables below (SetEnv in Apache, env in PHP-FPM's
  * pool), or edit the defaults here.
  */
@@ -35,6 +41,7 @@ const AGENT_PROXY_RESPONSE_HEADERS = [
     'retry-after', 'www-authenticate', 'link', 'x-request-id', 'cache-control', 'allow',
     'x-content-type-options', 'vary', 'access-control-allow-origin',
     'access-control-allow-headers', 'access-control-expose-headers',
+    'content-disposition', 'content-security-policy', 'x-accel-buffering',
 ];
 
 /** The Authorization header, wherever the web server left it. */
@@ -160,19 +167,49 @@ function agent_proxy_main(array $server): void
     } else {
         $url = rtrim($upstream, '/') . $uri;
     }
+    // The answer is relayed as it arrives (an export streams for minutes and may be
+    // far larger than PHP's memory_limit): the head with the first body bytes, then
+    // each piece as curl hands it over, flushed at once.
     $relayed = [];
+    $started = false;
+    // PHP's built-in server (php -S) ends a body by closing the connection, so a body
+    // cut off would look complete there: it gets chunked framing from here, and the
+    // final chunk only when the whole answer came. Behind Apache or PHP-FPM the web
+    // server does the chunking, and leaves the final chunk out when PHP goes away.
+    $frame = PHP_SAPI === 'cli-server';
+    $sendHead = function ($curl, bool $body) use (&$relayed, &$started, $frame): void {
+        $started = true;
+        header_remove('X-Powered-By');
+        foreach ($relayed as $line) {
+            header($line, false);
+        }
+        if ($frame && $body) {
+            header('Transfer-Encoding: chunked');
+        }
+        // After the headers: PHP turns any response with WWW-Authenticate into a 401.
+        http_response_code((int) curl_getinfo($curl, CURLINFO_RESPONSE_CODE));
+    };
+    while (ob_get_level() > 0) {
+        ob_end_clean();
+    }
     curl_setopt_array($curl, [
         CURLOPT_URL => $url,
         CURLOPT_CUSTOMREQUEST => $method,
         CURLOPT_NOBODY => $method === 'HEAD',
         CURLOPT_HTTPHEADER => $headers,
-        CURLOPT_RETURNTRANSFER => true,
+        CURLOPT_RETURNTRANSFER => false,
         CURLOPT_FOLLOWLOCATION => false,
         // The path was checked above as it is sent: curl must not rewrite it.
         CURLOPT_PATH_AS_IS => true,
         CURLOPT_CONNECTTIMEOUT_MS => (int) (AGENT_PROXY_CONNECT_TIMEOUT * 1000),
-        CURLOPT_TIMEOUT_MS => (int) (AGENT_PROXY_TIMEOUT * 1000),
+        // Not a limit on the whole answer (an export takes as long as it takes): the
+        // service must send something at least every AGENT_PROXY_TIMEOUT seconds.
+        CURLOPT_LOW_SPEED_LIMIT => 1,
+        CURLOPT_LOW_SPEED_TIME => max(1, (int) ceil(AGENT_PROXY_TIMEOUT)),
         CURLOPT_HEADERFUNCTION => function ($curl, string $line) use (&$relayed): int {
+            if (strncmp($line, 'HTTP/', 5) === 0) {
+                $relayed = [];  // a new status line: an interim answer's headers are not kept
+            }
             $parts = explode(':', $line, 2);
             if (count($parts) === 2) {
                 $name = strtolower(trim($parts[0]));
@@ -182,31 +219,59 @@ function agent_proxy_main(array $server): void
             }
             return strlen($line);
         },
+        CURLOPT_WRITEFUNCTION => function ($curl, string $data) use (&$started, $sendHead,
+                                                                    $frame): int {
+            if (!$started) {
+                $sendHead($curl, true);
+            }
+            echo $frame ? dechex(strlen($data)) . "\r\n" . $data . "\r\n" : $data;
+            flush();
+            return strlen($data);
+        },
     ]);
-    $body = curl_exec($curl);
+    $ok = curl_exec($curl);
     $errno = curl_errno($curl);
     $status = (int) curl_getinfo($curl, CURLINFO_RESPONSE_CODE);
     if (PHP_VERSION_ID < 80000) {
         curl_close($curl);  // a no-op since PHP 8.0, deprecated in 8.5
     }
 
+    if ($started && ($errno !== 0 || $ok === false)) {
+        // The service cut its answer off mid-body (an export that could not finish).
+        // Status and headers are gone: the only honest signal left is to end this
+        // connection without the end of the body, so that the client reports an
+        // incomplete transfer instead of keeping a shorter file that looks complete.
+        agent_proxy_abort_connection();
+    }
     if ($errno === CURLE_OPERATION_TIMEDOUT) {
         agent_proxy_problem(504, 'Gateway timeout',
             'The Agent API did not answer in time; retry shortly.', $requestId);
         return;
     }
-    if ($errno !== 0 || $body === false || $status === 0) {
+    if ($errno !== 0 || $ok === false || $status === 0) {
         agent_proxy_problem(502, 'Bad gateway',
             'The Agent API is not answering; retry shortly.', $requestId);
         return;
     }
-    header_remove('X-Powered-By');
-    foreach ($relayed as $line) {
-        header($line, false);
+    if (!$started) {
+        $sendHead($curl, false);  // no body at all (HEAD, 304, an empty 200)
+    } elseif ($frame) {
+        echo "0\r\n\r\n";
     }
-    // After the headers: PHP turns any response with WWW-Authenticate into a 401.
-    http_response_code($status);
-    echo $body;
+}
+
+/**
+ * End the response without its final chunk: the process goes away mid-answer, as the
+ * service's own worker does, so the web server drops the client's connection.
+ */
+function agent_proxy_abort_connection(): void
+{
+    error_log('agent-proxy: the Agent API cut its answer off; dropping the connection');
+    if (function_exists('posix_kill') && function_exists('posix_getpid')) {
+        posix_kill(posix_getpid(), 9);
+    }
+    // Without the posix extension: a fatal error ends the script where it stands.
+    throw new RuntimeException('the Agent API cut its answer off');
 }
 
 if (!defined('AGENT_PROXY_LIBRARY')) {

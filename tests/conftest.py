@@ -17,6 +17,7 @@ from agentapi.dbinit import init_database
 from agentapi.sqlfiles import load_queries
 
 from .factories import Factory
+from .private_mariadb import PrivateMariaDB
 
 DEFAULT_TEST_URL = "mysql://root@localhost/agentapi_test?unix_socket=/run/mysqld/mysqld.sock"
 TABLES = (
@@ -120,6 +121,37 @@ def business(factory) -> dict:
 def token(factory) -> str:
     """A key with every scope, readable for every business."""
     return factory.key()
+
+
+@pytest.fixture
+def two_businesses(factory) -> dict:
+    """Businesses "A" and "B", and two keys: "restricted" (to A) and "unrestricted".
+
+    Each business has a template, two invoices, two services and two slots; its entry
+    is {"business": row, "service": the first service, "template": row}. Every name,
+    number and service name carries the business's letter, so a leak is easy to find.
+    """
+    made: dict = {}
+    for name in ("A", "B"):
+        business = factory.business(name=name)
+        template = factory.template(business["id"], name=f"tpl {name}")
+        service = factory.service(business["id"], name=f"svc {name}")
+        factory.service(business["id"], name=f"svc {name} 2")
+        for n in range(2):
+            factory.invoice(business["id"], number=f"{name}-{n}")
+            factory.slot(business["id"], service_id=service["id"])
+        made[name] = {"business": business, "service": service, "template": template}
+    made["restricted"] = factory.key(businesses=(made["A"]["business"]["id"],))
+    made["unrestricted"] = factory.key()
+    return made
+
+
+@pytest.fixture(scope="module")
+def mariadb(tmp_path_factory) -> Iterator[PrivateMariaDB]:
+    """A private MariaDB server of the module's own, for tests that stop or break one."""
+    server = PrivateMariaDB(tmp_path_factory.mktemp("mariadb")).install()
+    yield server
+    server.remove()
 
 
 def sql(conn, statement: str, *params):

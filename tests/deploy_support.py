@@ -17,15 +17,18 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .factories import bearer
+from .helpers import url
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
 PHP = shutil.which("php")
 REDIS = shutil.which("redis-server") or shutil.which("redis-server", path="/usr/sbin")
-URL = "/api/agent/v1"
 TENANT = "01HTENANT0000000000000000"
 
 
@@ -103,6 +106,21 @@ def request(
         return Reply(response.status, response.headers, response.read())
     finally:
         conn.close()
+
+
+def get_through_front(
+    stack: tuple, path: str, token: str | None = None, *, source: str = "127.0.0.1", **headers: str
+) -> Reply:
+    """GET `path` from a stack's front server (its last member: nginx or the PHP proxy),
+    with `token` as the bearer key and every other keyword as a header; the reply."""
+    if token:
+        headers.update(bearer(token))
+    return request(stack[-1].target, path, headers, source=source)
+
+
+def new_request_id() -> str:
+    """A fresh X-Request-ID, to find one request in the logs and on the wire."""
+    return uuid.uuid4().hex
 
 
 def raw_request(port: str, head: bytes) -> Recorded:
@@ -193,7 +211,7 @@ def start_gunicorn(tmp: Path, database_url: str, *, name: str = "gunicorn", **se
     def ready() -> bool:
         if process.poll() is not None:
             raise AssertionError(f"gunicorn exited: {server.log_text()[-3000:]}")
-        return request(target, f"{URL}/health", timeout=2).status == 200
+        return request(target, url("/health"), timeout=2).status == 200
 
     wait_until(ready, 30, "gunicorn", log)
     return server

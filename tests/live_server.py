@@ -18,9 +18,9 @@ from .deploy_support import (
     wait_until,
     worker_pids,
 )
-from .deploy_support import URL as PREFIX
+from .helpers import url
 
-__all__ = ["PREFIX", "ROOT", "LiveServer", "free_port"]
+__all__ = ["ROOT", "LiveServer", "free_port"]
 
 
 class LiveServer:
@@ -41,7 +41,7 @@ class LiveServer:
 
     def url(self, path: str) -> str:
         """The full URL of a path under the API prefix."""
-        return f"{self.base_url}{PREFIX}{path}"
+        return self.base_url + url(path)
 
     def start(self, timeout: float = 15.0) -> LiveServer:
         """Start gunicorn and wait until it answers the public schema route."""

@@ -19,34 +19,34 @@ from agentapi import auth
 
 from .conftest import sql
 from .factories import ALL_SCOPES, bearer
+from .helpers import assert_problem, get, get_json_ok, route_params, url, without_request_id
 from .live_server import LiveServer
-from .private_mariadb import PrivateMariaDB
 
-P = "/api/agent/v1"
 ROUTES_WITH_BUSINESS = ("/invoices", "/services", "/availability")
 ALL_ROUTES = ("/businesses", *ROUTES_WITH_BUSINESS, "/schema", "/health")
+REPORTS = ("/invoices/summary", "/invoices/aging")
 UNKNOWN_PREFIX_TOKEN = "vb_zzzzzzzz_" + "A" * 32
-
-
-def problem(response):
-    assert response.mimetype == "application/problem+json", response.data[:200]
-    return response.get_json()
 
 
 # --- failed authentication is limited per client address -------------------------------
 
 
 def bad(client, address="127.0.0.1", path="/businesses", token=UNKNOWN_PREFIX_TOKEN):
-    return client.get(P + path, headers=bearer(token), environ_base={"REMOTE_ADDR": address})
+    return client.get(url(path), headers=bearer(token), environ_base={"REMOTE_ADDR": address})
 
 
 def test_failed_authentications_are_limited_per_client_address(make_app):
     client = make_app(AUTH_FAILURE_LIMIT="5 per minute").test_client()
     assert [bad(client).status_code for _ in range(5)] == [401] * 5
     response = bad(client)
-    assert response.status_code == 429
-    assert problem(response)["code"] == "rate_limited"
+    assert_problem(response, 429, "rate_limited")
     assert 1 <= int(response.headers["Retry-After"]) <= 61
+    # Retry-After follows the configured window.
+    short = make_app(AUTH_FAILURE_LIMIT="1 per 2 seconds").test_client()
+    assert bad(short).status_code == 401
+    response = bad(short)
+    assert_problem(response, 429, "rate_limited")
+    assert int(response.headers["Retry-After"]) in (1, 2)
 
 
 def test_default_failure_limit_is_30_per_minute(make_app):
@@ -85,7 +85,7 @@ def test_a_new_valid_key_works_from_an_address_over_its_failure_limit(make_app, 
         bad(client)
     assert bad(client).status_code == 429
     fresh = factory.key()  # never used in this process
-    assert client.get(P + "/businesses", headers=bearer(fresh)).status_code == 200
+    assert client.get(url("/businesses"), headers=bearer(fresh)).status_code == 200
     assert bad(client).status_code == 429
 
 
@@ -98,17 +98,19 @@ def test_failed_lookups_on_unknown_routes_count_against_the_address(make_app):
 def test_a_valid_key_is_not_held_up_by_failures_from_its_address(make_app, factory):
     token = factory.key()
     client = make_app(AUTH_FAILURE_LIMIT="3 per minute", RATE_LIMIT="1000 per minute").test_client()
-    assert client.get(P + "/businesses", headers=bearer(token)).status_code == 200
+    assert client.get(url("/businesses"), headers=bearer(token)).status_code == 200
     for _ in range(5):
         bad(client)
     assert bad(client).status_code == 429
-    assert client.get(P + "/businesses", headers=bearer(token)).status_code == 200
+    assert client.get(url("/businesses"), headers=bearer(token)).status_code == 200
 
 
 def test_successful_requests_never_count_as_failures(make_app, factory):
     token = factory.key()
     client = make_app(AUTH_FAILURE_LIMIT="3 per minute", RATE_LIMIT="1000 per minute").test_client()
-    statuses = {client.get(P + "/businesses", headers=bearer(token)).status_code for _ in range(50)}
+    statuses = {
+        client.get(url("/businesses"), headers=bearer(token)).status_code for _ in range(50)
+    }
     assert statuses == {200}
     assert bad(client).status_code == 401
 
@@ -124,9 +126,8 @@ def test_successful_requests_never_count_as_failures(make_app, factory):
 )
 def test_token_is_accepted_only_as_a_bearer_header(client, factory, where, build):
     headers, query = build(factory.key())
-    response = client.get(P + "/businesses", headers=headers, query_string=query)
-    assert response.status_code == 401
-    assert problem(response)["code"] == "unauthorized"
+    response = client.get(url("/businesses"), headers=headers, query_string=query)
+    assert_problem(response, 401, "unauthorized")
 
 
 # --- every bad token looks the same -------------------------------------------------------
@@ -134,7 +135,7 @@ def test_token_is_accepted_only_as_a_bearer_header(client, factory, where, build
 
 @pytest.fixture
 def bad_tokens(factory, sql_conn):
-    """One token of each kind that must fail: unknown, wrong secret, expired, revoked."""
+    """One token of each kind that must fail, keyed by what is wrong with it."""
     real = factory.key()
     expired = factory.key(expires_in_days=1)
     revoked = factory.key()
@@ -151,16 +152,24 @@ def bad_tokens(factory, sql_conn):
     return {
         "unknown prefix": UNKNOWN_PREFIX_TOKEN,
         "wrong secret": real[:12] + ("A" if real[12] != "A" else "B") + real[13:],
+        "wrong last secret character": real[:-1] + ("A" if real[-1] != "A" else "B"),
+        "malformed": "not-a-token",
+        "malformed short secret": real[:-1],
+        "uppercase prefix": "vb_" + real[3:11].upper() + real[11:],
         "expired": expired,
         "revoked": revoked,
     }
 
 
 def test_unknown_wrong_expired_and_revoked_tokens_get_the_same_401(client, bad_tokens):
+    """Malformed, unknown, wrong, expired and revoked: one answer, to the header."""
     seen = {}
     for kind, token in bad_tokens.items():
-        response = client.get(P + "/businesses", headers=bearer(token))
-        body = problem(response)
+        response = get(client, token, "/businesses")
+        body = assert_problem(response, 401, "invalid_token")
+        assert response.headers["WWW-Authenticate"] == (
+            'Bearer realm="agentapi", error="invalid_token"'
+        ), kind
         body.pop("request_id")
         headers = {k: v for k, v in response.headers.items() if k != "X-Request-ID"}
         seen[kind] = (response.status_code, body, headers)
@@ -180,18 +189,11 @@ def test_unknown_prefix_and_wrong_secret_both_compare_full_hashes(client, bad_to
 
     monkeypatch.setattr(auth.hmac, "compare_digest", recording_compare)
     for kind in ("unknown prefix", "wrong secret"):
-        client.get(P + "/businesses", headers=bearer(bad_tokens[kind]))
+        client.get(url("/businesses"), headers=bearer(bad_tokens[kind]))
     assert calls == [(64, 64), (64, 64)]
 
 
 # --- no secret in any log line or response ------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def mariadb(tmp_path_factory):
-    server = PrivateMariaDB(tmp_path_factory.mktemp("mariadb")).install()
-    yield server
-    server.remove()
 
 
 def _fetch(url, headers):
@@ -260,49 +262,28 @@ def test_tokens_hashes_and_database_password_never_reach_logs_or_responses(maria
 # --- a key restricted to business A never reads business B --------------------------------
 
 
-@pytest.fixture
-def two_businesses(factory):
-    """Businesses A and B with data, a key restricted to A and an unrestricted key."""
-    made = {}
-    for name in ("A", "B"):
-        business = factory.business(name=name)
-        service = factory.service(business["id"], name=f"svc {name}")
-        factory.service(business["id"], name=f"svc {name} 2")
-        for n in range(2):
-            factory.invoice(business["id"], number=f"{name}-{n}")
-            factory.slot(business["id"], service_id=service["id"])
-        made[name] = {"business": business, "service": service}
-    made["restricted"] = factory.key(businesses=(made["A"]["business"]["id"],))
-    made["unrestricted"] = factory.key()
-    return made
-
-
 def _business_b_leaks(response, world) -> bool:
     """Whether any of B's data (beyond the id the client sent) is in the response."""
     text = response.get_data(as_text=True)
     return any(
-        secret in text for secret in ("svc B", "B-0", "B-1", world["B"]["service"]["id"])
+        secret in text for secret in ("svc B", "tpl B", "B-0", "B-1", world["B"]["service"]["id"])
     ) or '"name": "B"' in text.replace('":"', '": "')
 
 
 @pytest.mark.parametrize("route", ROUTES_WITH_BUSINESS)
 def test_restricted_key_gets_404_for_another_business(client, two_businesses, route):
+    """The 404 for another business reads as one for a business that never existed,
+    its detail too (but for the id)."""
     world = two_businesses
     b_id = world["B"]["business"]["id"]
-    response = client.get(
-        P + route, query_string={"business_id": b_id}, headers=bearer(world["restricted"])
-    )
-    assert response.status_code == 404
-    assert problem(response)["code"] == "not_found"
-    missing = client.get(
-        P + route,
-        query_string={"business_id": "0NOSUCHBUSINESS"},
-        headers=bearer(world["restricted"]),
-    )
-    assert missing.status_code == 404
-    assert {k: v for k, v in problem(response).items() if k not in ("request_id", "detail")} == {
-        k: v for k, v in problem(missing).items() if k not in ("request_id", "detail")
-    }
+    response = get(client, world["restricted"], route, business_id=b_id)
+    other = assert_problem(response, 404, "not_found")
+    other = {**without_request_id(other), "detail": other["detail"].replace(b_id, "<id>")}
+    for missing_id in ("0NOSUCHBUSINESS", "0" * 26):
+        missing = get(client, world["restricted"], route, business_id=missing_id)
+        never = assert_problem(missing, 404, "not_found")
+        never = {**without_request_id(never), "detail": never["detail"].replace(missing_id, "<id>")}
+        assert other == never, missing_id
 
 
 def test_restricted_key_lists_only_its_own_businesses(client, two_businesses):
@@ -311,7 +292,7 @@ def test_restricted_key_lists_only_its_own_businesses(client, two_businesses):
     while True:
         query = {"limit": 1, **({"cursor": cursor} if cursor else {})}
         response = client.get(
-            P + "/businesses", query_string=query, headers=bearer(world["restricted"])
+            url("/businesses"), query_string=query, headers=bearer(world["restricted"])
         )
         assert response.status_code == 200
         body = response.get_json()
@@ -320,6 +301,8 @@ def test_restricted_key_lists_only_its_own_businesses(client, two_businesses):
         if not cursor:
             break
     assert seen == [world["A"]["business"]["id"]]
+    whole = get_json_ok(client, world["restricted"], "/businesses")
+    assert [b["id"] for b in whole["data"]] == [world["A"]["business"]["id"]]
 
 
 @pytest.mark.parametrize("route", ROUTES_WITH_BUSINESS)
@@ -327,35 +310,34 @@ def test_cursor_from_another_keys_page_opens_no_other_business(client, two_busin
     world = two_businesses
     b_id, a_id = world["B"]["business"]["id"], world["A"]["business"]["id"]
     page = client.get(
-        P + route,
+        url(route),
         query_string={"business_id": b_id, "limit": 1},
         headers=bearer(world["unrestricted"]),
     ).get_json()
     cursor = page["next_cursor"]
     assert cursor
     with_b = client.get(
-        P + route,
+        url(route),
         query_string={"business_id": b_id, "limit": 1, "cursor": cursor},
         headers=bearer(world["restricted"]),
     )
     assert with_b.status_code == 404
     with_a = client.get(
-        P + route,
+        url(route),
         query_string={"business_id": a_id, "limit": 1, "cursor": cursor},
         headers=bearer(world["restricted"]),
     )
-    assert with_a.status_code == 400
-    assert problem(with_a)["errors"][0]["parameter"] == "cursor"
+    assert assert_problem(with_a, 400, "invalid_parameter")["errors"][0]["parameter"] == "cursor"
     assert not _business_b_leaks(with_b, world) and not _business_b_leaks(with_a, world)
 
 
 def test_business_cursor_from_an_unrestricted_key_opens_no_other_business(client, two_businesses):
     world = two_businesses
     first = client.get(
-        P + "/businesses", query_string={"limit": 1}, headers=bearer(world["unrestricted"])
+        url("/businesses"), query_string={"limit": 1}, headers=bearer(world["unrestricted"])
     ).get_json()
     response = client.get(
-        P + "/businesses",
+        url("/businesses"),
         query_string={"limit": 1, "cursor": first["next_cursor"]},
         headers=bearer(world["restricted"]),
     )
@@ -366,7 +348,7 @@ def test_business_cursor_from_an_unrestricted_key_opens_no_other_business(client
 def test_service_id_of_another_business_reveals_nothing(client, two_businesses):
     world = two_businesses
     response = client.get(
-        P + "/availability",
+        url("/availability"),
         query_string={
             "business_id": world["A"]["business"]["id"],
             "service_id": world["B"]["service"]["id"],
@@ -467,7 +449,7 @@ def test_bad_values_get_a_400_naming_the_parameter_or_a_correct_list(
     for label, value in BAD_VALUES.items():
         query = {} if route == "/businesses" else {"business_id": business_id}
         query[parameter] = value
-        response = client.get(P + route, query_string=urlencode(query), headers=bearer(token))
+        response = client.get(url(route), query_string=urlencode(query), headers=bearer(token))
         why = _check_answer(response, parameter)
         if why:
             failures[label] = why
@@ -477,7 +459,7 @@ def test_bad_values_get_a_400_naming_the_parameter_or_a_correct_list(
         if route == "/businesses"
         else f"business_id={business_id}&{parameter}=%FF%FE"
     )
-    why = _check_answer(client.get(P + route, query_string=raw, headers=bearer(token)), parameter)
+    why = _check_answer(client.get(url(route), query_string=raw, headers=bearer(token)), parameter)
     if why:
         failures["invalid utf-8"] = why
     assert not failures
@@ -494,9 +476,8 @@ def test_repeated_parameters_are_a_400_naming_them(client, tenant, route, parame
         else [("business_id", business_id)]
     )
     pairs += [(parameter, "1"), (parameter, "2")]
-    response = client.get(P + route, query_string=urlencode(pairs), headers=bearer(token))
-    assert response.status_code == 400
-    assert problem(response)["errors"] == [
+    response = client.get(url(route), query_string=urlencode(pairs), headers=bearer(token))
+    assert assert_problem(response, 400, "invalid_parameter")["errors"] == [
         {"parameter": parameter, "message": "must be given at most once"}
     ]
 
@@ -504,7 +485,7 @@ def test_repeated_parameters_are_a_400_naming_them(client, tenant, route, parame
 def test_leap_day_filter_finds_the_leap_day_invoice(client, tenant):
     business_id, token = tenant
     query = {"business_id": business_id, "issued_from": "2024-02-29", "issued_to": "2024-02-29"}
-    response = client.get(P + "/invoices", query_string=query, headers=bearer(token))
+    response = client.get(url("/invoices"), query_string=query, headers=bearer(token))
     assert [i["issue_date"] for i in response.get_json()["data"]] == ["2024-02-29"]
 
 
@@ -516,7 +497,7 @@ def test_leap_day_filter_finds_the_leap_day_invoice(client, tenant):
 def test_updated_since_past_the_calendar_edge_is_a_correct_list(client, tenant, value, found):
     business_id, token = tenant
     query = {"business_id": business_id, "updated_since": value}
-    response = client.get(P + "/invoices", query_string=query, headers=bearer(token))
+    response = client.get(url("/invoices"), query_string=query, headers=bearer(token))
     assert response.status_code == 200
     assert len(response.get_json()["data"]) == found
 
@@ -524,9 +505,8 @@ def test_updated_since_past_the_calendar_edge_is_a_correct_list(client, tenant, 
 def test_impossible_date_is_a_400_naming_it(client, tenant):
     business_id, token = tenant
     query = {"business_id": business_id, "issued_to": "2023-02-29"}
-    response = client.get(P + "/invoices", query_string=query, headers=bearer(token))
-    assert response.status_code == 400
-    assert problem(response)["errors"][0] == {
+    response = client.get(url("/invoices"), query_string=query, headers=bearer(token))
+    assert assert_problem(response, 400, "invalid_parameter")["errors"][0] == {
         "parameter": "issued_to",
         "message": "is not a real calendar date",
     }
@@ -537,9 +517,8 @@ def test_8_kb_query_string_is_answered_in_json(client, tenant, route):
     business_id, token = tenant
     query = {} if route == "/businesses" else {"business_id": business_id}
     query["cursor"] = "x" * 8192
-    response = client.get(P + route, query_string=urlencode(query), headers=bearer(token))
-    assert response.status_code == 400
-    assert problem(response)["errors"][0]["parameter"] == "cursor"
+    response = client.get(url(route), query_string=urlencode(query), headers=bearer(token))
+    assert assert_problem(response, 400, "invalid_parameter")["errors"][0]["parameter"] == "cursor"
 
 
 @pytest.mark.parametrize("route", PARAMETERS)
@@ -547,9 +526,8 @@ def test_100_parameters_are_a_400_naming_an_unknown_one(client, tenant, route):
     business_id, token = tenant
     pairs = [] if route == "/businesses" else [("business_id", business_id)]
     pairs += [(f"p{n}", str(n)) for n in range(100)]
-    response = client.get(P + route, query_string=urlencode(pairs), headers=bearer(token))
-    assert response.status_code == 400
-    assert problem(response)["errors"][0]["parameter"] == "p0"
+    response = client.get(url(route), query_string=urlencode(pairs), headers=bearer(token))
+    assert assert_problem(response, 400, "invalid_parameter")["errors"][0]["parameter"] == "p0"
 
 
 # --- methods ----------------------------------------------------------------------------
@@ -558,59 +536,71 @@ def test_100_parameters_are_a_400_naming_an_unknown_one(client, tenant, route):
 @pytest.mark.parametrize("route", ALL_ROUTES)
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "TRACE", "CONNECT"])
 def test_methods_other_than_get_and_head_get_405_with_allow(client, factory, route, method):
-    response = client.open(P + route, method=method, headers=bearer(factory.key()))
-    assert response.status_code == 405
-    assert problem(response)["code"] == "method_not_allowed"
-    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    response = client.open(url(route), method=method, headers=bearer(factory.key()))
+    body = assert_problem(response, 405, "method_not_allowed")
+    assert {m.strip() for m in response.headers["Allow"].split(",")} == {"GET", "HEAD", "OPTIONS"}
+    assert "GET" in body["detail"]
 
 
 @pytest.mark.parametrize("route", ALL_ROUTES)
 def test_options_is_answered_without_data(client, route):
-    response = client.options(P + route)
-    assert response.status_code in (200, 204)
-    assert response.data == b""
-    assert "GET" in response.headers["Allow"]
-
-
-def test_head_answers_headers_only(client, factory):
-    response = client.head(P + "/businesses", headers=bearer(factory.key()))
+    response = client.options(url(route))  # without a key, as a CORS preflight comes
     assert response.status_code == 200
     assert response.data == b""
-    assert response.headers["Cache-Control"] == "no-store"
+    assert {m.strip() for m in response.headers["Allow"].split(",")} == {"GET", "HEAD", "OPTIONS"}
+
+
+@pytest.mark.parametrize("route", [*ROUTES_WITH_BUSINESS, "/businesses", *REPORTS])
+def test_head_answers_headers_only(client, tenant, route):
+    """HEAD answers as GET does on every data route, headers only."""
+    business_id, token = tenant
+    params = route_params(route, business_id)
+    got = get(client, token, route, **params)
+    head = client.head(url(route), query_string=params, headers=bearer(token))
+    assert head.status_code == got.status_code == 200
+    assert head.data == b""
+    assert head.headers["Content-Type"] == got.headers["Content-Type"] == "application/json"
+    assert head.headers["Cache-Control"] == "no-store"
+    assert head.headers["X-RateLimit-Limit"] and "X-RateLimit-Remaining" in head.headers
 
 
 # --- headers on every response ----------------------------------------------------------
 
 
-def _sample_responses(client, token, business_id):
-    """One response of every kind the service gives."""
+def _sample_responses(client, factory, token, business_id):
+    """One response of every kind the service gives, by its status (and what it is)."""
     key = bearer(token)
+    narrow = bearer(factory.key(scopes=["invoices:read"]))
     return {
         "200 list": client.get(
-            P + "/services", query_string={"business_id": business_id}, headers=key
+            url("/services"), query_string={"business_id": business_id}, headers=key
         ),
-        "200 schema": client.get(P + "/schema"),
-        "200 health": client.get(P + "/health"),
-        "400": client.get(P + "/services", query_string={"business_id": "x!"}, headers=key),
-        "401 none": client.get(P + "/services"),
-        "401 bad": client.get(P + "/services", headers=bearer(UNKNOWN_PREFIX_TOKEN)),
-        "404 route": client.get(P + "/nope", headers=key),
+        "200 schema": client.get(url("/schema")),
+        "200 health": client.get(url("/health")),
+        "400": client.get(url("/services"), query_string={"business_id": "x!"}, headers=key),
+        "401 none": client.get(url("/services")),
+        "401 bad": client.get(url("/services"), headers=bearer(UNKNOWN_PREFIX_TOKEN)),
+        "403": client.get(
+            url("/services"), query_string={"business_id": business_id}, headers=narrow
+        ),
+        "404 route": client.get(url("/nope"), headers=key),
         "404 business": client.get(
-            P + "/services", query_string={"business_id": "0NONE"}, headers=key
+            url("/services"), query_string={"business_id": "0NONE"}, headers=key
         ),
-        "405": client.post(P + "/services", headers=key),
-        "options": client.options(P + "/services"),
+        "405": client.post(url("/services"), headers=key),
+        "200 options": client.options(url("/services")),
     }
 
 
-def test_every_response_carries_nosniff_and_no_banner(client, tenant):
-    for kind, response in _sample_responses(client, tenant[1], tenant[0]).items():
+def test_every_response_carries_nosniff_and_no_banner(client, factory, tenant):
+    for kind, response in _sample_responses(client, factory, tenant[1], tenant[0]).items():
         assert response.headers["X-Content-Type-Options"] == "nosniff", kind
         assert "Server" not in response.headers and "X-Powered-By" not in response.headers, kind
 
 
-def test_every_authenticated_answer_is_no_store(client, tenant):
-    for kind, response in _sample_responses(client, tenant[1], tenant[0]).items():
+def test_every_authenticated_answer_is_no_store(client, factory, tenant):
+    for kind, response in _sample_responses(client, factory, tenant[1], tenant[0]).items():
+        assert response.status_code == int(kind[:3]), kind
         if kind != "200 schema":
             assert response.headers["Cache-Control"] == "no-store", kind
 
@@ -618,7 +608,7 @@ def test_every_authenticated_answer_is_no_store(client, tenant):
 def test_no_cors_headers_unless_configured(client, tenant):
     business_id, token = tenant
     response = client.get(
-        P + "/services",
+        url("/services"),
         query_string={"business_id": business_id},
         headers={**bearer(token), "Origin": "https://evil.example"},
     )
@@ -630,16 +620,9 @@ def test_cors_headers_only_for_a_configured_origin(make_app, tenant):
     business_id, token = tenant
     client = make_app(CORS_ORIGINS="https://dash.example").test_client()
     query = {"business_id": business_id}
-    allowed = client.get(
-        P + "/services",
-        query_string=query,
-        headers={**bearer(token), "Origin": "https://dash.example"},
-    )
-    other = client.get(
-        P + "/services",
-        query_string=query,
-        headers={**bearer(token), "Origin": "https://evil.example"},
-    )
+    allowed = get(client, token, "/services", headers={"Origin": "https://dash.example"}, **query)
+    other = get(client, token, "/services", headers={"Origin": "https://evil.example"}, **query)
+    assert allowed.status_code == other.status_code == 200
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://dash.example"
     assert "Access-Control-Allow-Credentials" not in allowed.headers
     assert not [h for h, _ in other.headers if h.lower().startswith("access-control-")]
@@ -655,32 +638,47 @@ def test_cors_headers_only_for_a_configured_origin(make_app, tenant):
         ("/invoices", "invoices:read"),
         ("/services", "services:read"),
         ("/availability", "availability:read"),
+        ("/invoices/summary", "invoices:read"),
+        ("/invoices/aging", "invoices:read"),
     ],
 )
 def test_key_without_the_route_scope_gets_403(client, factory, tenant, route, scope):
+    """A key with every other scope, or with any one other scope, gets the same 403.
+
+    The scope is checked before the parameters: a malformed business id is still a 403.
+    A key with that scope alone reads the route.
+    """
     business_id, _ = tenant
     others = [s for s in ALL_SCOPES if s != scope]
-    response = client.get(
-        P + route, query_string={"business_id": business_id}, headers=bearer(factory.key(others))
-    )
-    assert response.status_code == 403
-    body = problem(response)
-    assert body["code"] == "insufficient_scope" and body["required_scope"] == scope
-    assert "data" not in body
+    for scopes in [others, *([s] for s in others)]:
+        token = factory.key(scopes)
+        for query in (route_params(route, business_id), {"business_id": "A"}):
+            response = get(client, token, route, **query)
+            body = assert_problem(response, 403, "insufficient_scope")
+            assert body["required_scope"] == scope, scopes
+            assert "data" not in body
+            assert response.headers["WWW-Authenticate"] == (
+                f'Bearer error="insufficient_scope", scope="{scope}"'
+            )
+    alone = factory.key([scope])
+    assert get(client, alone, route, **route_params(route, business_id)).status_code == 200
 
 
 def test_key_over_its_rate_limit_gets_429(make_app, factory):
-    client = make_app(RATE_LIMIT="3 per minute").test_client()
+    client = make_app(RATE_LIMIT="3 per 2 seconds").test_client()
     token = factory.key()
-    statuses = [client.get(P + "/businesses", headers=bearer(token)).status_code for _ in range(4)]
-    assert statuses == [200, 200, 200, 429]
-    assert client.get(P + "/businesses", headers=bearer(factory.key())).status_code == 200
+    assert [get(client, token, "/businesses").status_code for _ in range(3)] == [200] * 3
+    response = get(client, token, "/businesses")
+    body = assert_problem(response, 429, "rate_limited")
+    assert 1 <= int(response.headers["Retry-After"]) <= 2
+    assert body["detail"]
+    assert get(client, factory.key(), "/businesses").status_code == 200
 
 
 def test_stored_markup_is_returned_as_json_data_only(client, factory):
     markup = '<script>alert("x")</script>'
     factory.business(name=markup)
-    response = client.get(P + "/businesses", headers=bearer(factory.key()))
+    response = client.get(url("/businesses"), headers=bearer(factory.key()))
     assert response.mimetype == "application/json"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.get_json()["data"][0]["name"] == markup
@@ -705,5 +703,5 @@ def test_a_valid_key_is_not_refused_while_others_flood_its_address(make_app, fac
         assert bad(client, token=f"vb_{n:08d}_" + "C" * 32).status_code in (401, 429)
     assert bad(client).status_code == 429
     for _ in range(5):
-        answer = client.get(P + "/businesses", headers=bearer(token))
+        answer = client.get(url("/businesses"), headers=bearer(token))
         assert answer.status_code == 200

@@ -8,10 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from .conftest import sql
-from .factories import bearer
-from .helpers import assert_problem, url
-
-URL = url("/availability")
+from .helpers import assert_problem, get, get_json_ok
 
 
 @pytest.fixture
@@ -29,14 +26,8 @@ def new_york(factory):
     return factory.business(timezone="America/New_York")
 
 
-def get(client, token, **params):
-    return client.get(URL, query_string=params, headers=bearer(token))
-
-
 def ids(client, token, **params):
-    response = get(client, token, **params)
-    assert response.status_code == 200, response.get_json()
-    return [s["id"] for s in response.get_json()["data"]]
+    return [s["id"] for s in get_json_ok(client, token, "/availability", **params)["data"]]
 
 
 def utc(*args):
@@ -53,7 +44,9 @@ def test_lists_a_slot_with_every_field(client, factory, new_york, token):
         capacity=5,
         booked=2,
     )
-    response = get(client, token, business_id=new_york["id"], **{"from": "2026-07-01"})
+    response = get(
+        client, token, "/availability", business_id=new_york["id"], **{"from": "2026-07-01"}
+    )
     (item,) = response.get_json()["data"]
     assert item == {
         "id": slot["id"],
@@ -69,17 +62,17 @@ def test_lists_a_slot_with_every_field(client, factory, new_york, token):
 
 def test_local_times_keep_microseconds_when_present(client, factory, business, token):
     factory.slot(business["id"], starts_at=utc(2026, 7, 1, 14, 0, 0, 250))
-    (item,) = get(client, token, business_id=business["id"], **{"from": "2026-07-01"}).get_json()[
-        "data"
-    ]
+    (item,) = get(
+        client, token, "/availability", business_id=business["id"], **{"from": "2026-07-01"}
+    ).get_json()["data"]
     assert item["starts_at"] == "2026-07-01T14:00:00.000250+00:00"
 
 
 def test_winter_slots_carry_the_standard_offset(client, factory, new_york, token):
     factory.slot(new_york["id"], starts_at=utc(2026, 1, 15, 14, 0))
-    (item,) = get(client, token, business_id=new_york["id"], **{"from": "2026-01-15"}).get_json()[
-        "data"
-    ]
+    (item,) = get(
+        client, token, "/availability", business_id=new_york["id"], **{"from": "2026-01-15"}
+    ).get_json()["data"]
     assert item["starts_at"] == "2026-01-15T09:00:00-05:00"
 
 
@@ -136,7 +129,11 @@ def test_window_from_dates_across_the_spring_dst_change(client, factory, new_yor
     last = factory.slot(new_york["id"], starts_at=utc(2026, 3, 9, 3, 59))
     factory.slot(new_york["id"], starts_at=utc(2026, 3, 9, 4, 0))  # 2026-03-09 00:00 local
     response = get(
-        client, token, business_id=new_york["id"], **{"from": "2026-03-08", "to": "2026-03-09"}
+        client,
+        token,
+        "/availability",
+        business_id=new_york["id"],
+        **{"from": "2026-03-08", "to": "2026-03-09"},
     )
     data = response.get_json()["data"]
     assert [s["id"] for s in data] == [first["id"], last["id"]]
@@ -152,7 +149,11 @@ def test_dates_31_days_apart_are_accepted_across_the_autumn_dst_change(
     # In New York 2026-10-15 .. 2026-11-15 is 31 calendar days but 31 days and 1 hour.
     slot = factory.slot(new_york["id"], starts_at=utc(2026, 11, 15, 4, 30))
     response = get(
-        client, token, business_id=new_york["id"], **{"from": "2026-10-15", "to": "2026-11-15"}
+        client,
+        token,
+        "/availability",
+        business_id=new_york["id"],
+        **{"from": "2026-10-15", "to": "2026-11-15"},
     )
     assert response.status_code == 200, response.get_json()
     assert [s["id"] for s in response.get_json()["data"]] == [slot["id"]]
@@ -213,7 +214,7 @@ def test_default_to_is_seven_days_after_a_given_from(client, factory, business, 
     ids=["reversed", "empty-dates", "empty-timestamps", "32-days", "31-days-1s", "to-before-now"],
 )
 def test_bad_windows_are_400_naming_to(client, business, token, window):
-    response = get(client, token, business_id=business["id"], **window)
+    response = get(client, token, "/availability", business_id=business["id"], **window)
     body = assert_problem(response, 400, "invalid_parameter")
     assert body["errors"][0]["parameter"] == "to"
 
@@ -226,7 +227,9 @@ def test_bad_windows_are_400_naming_to(client, business, token, window):
     ],
 )
 def test_a_window_of_exactly_31_days_is_accepted(client, business, token, window):
-    assert get(client, token, business_id=business["id"], **window).status_code == 200
+    assert (
+        get(client, token, "/availability", business_id=business["id"], **window).status_code == 200
+    )
 
 
 def test_service_filter_includes_slots_open_to_any_service(client, factory, business, token):
@@ -261,7 +264,7 @@ def test_slots_of_other_businesses_are_not_listed(client, factory, business, tok
 def test_an_unknown_time_zone_is_read_as_utc(client, factory, token):
     odd = factory.business(timezone="Mars/Olympus_Mons")
     factory.slot(odd["id"], starts_at=utc(2026, 7, 1, 0, 0))
-    response = get(client, token, business_id=odd["id"], **{"from": "2026-07-01"})
+    response = get(client, token, "/availability", business_id=odd["id"], **{"from": "2026-07-01"})
     assert response.status_code == 200
     assert response.get_json()["data"][0]["starts_at"] == "2026-07-01T00:00:00+00:00"
 
@@ -272,11 +275,16 @@ def test_default_window_does_not_move_during_a_walk(client, factory, business, t
     second_slot = factory.slot(business["id"], starts_at=now + timedelta(hours=2))
     # Just past the end of the first page's window; inside a window recomputed later.
     factory.slot(business["id"], starts_at=now + timedelta(days=7, seconds=0.5))
-    first = get(client, token, business_id=business["id"], limit=1).get_json()
+    first = get(client, token, "/availability", business_id=business["id"], limit=1).get_json()
     assert [s["id"] for s in first["data"]] == [first_slot["id"]]
     time.sleep(1.5)
     second = get(
-        client, token, business_id=business["id"], limit=1, cursor=first["next_cursor"]
+        client,
+        token,
+        "/availability",
+        business_id=business["id"],
+        limit=1,
+        cursor=first["next_cursor"],
     ).get_json()
     assert [s["id"] for s in second["data"]] == [second_slot["id"]]
     assert second["has_more"] is False
@@ -299,7 +307,7 @@ def test_windows_at_the_edges_of_time_are_answered_not_500(
     client, factory, token, timezone, window
 ):
     business = factory.business(timezone=timezone)
-    response = get(client, token, business_id=business["id"], **window)
+    response = get(client, token, "/availability", business_id=business["id"], **window)
     if response.status_code != 200:
         body = assert_problem(response, 400, "invalid_parameter")
         assert body["errors"][0]["parameter"] in ("from", "to")
@@ -309,6 +317,6 @@ def test_windows_at_the_edges_of_time_are_answered_not_500(
 def test_a_from_whose_default_to_is_past_year_9999_is_400_naming_from(
     client, business, token, value
 ):
-    response = get(client, token, business_id=business["id"], **{"from": value})
+    response = get(client, token, "/availability", business_id=business["id"], **{"from": value})
     body = assert_problem(response, 400, "invalid_parameter")
     assert body["errors"][0]["parameter"] == "from"

@@ -8,20 +8,12 @@ import pytest
 
 from .conftest import sql
 from .factories import bearer
-from .helpers import url
-
-URL = url("/businesses")
+from .helpers import get_json_ok, url
 
 
 @pytest.fixture
 def token(factory):
     return factory.key(scopes=["businesses:read"])
-
-
-def get(client, token, **params):
-    response = client.get(URL, query_string=params, headers=bearer(token))
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
 
 
 def test_lists_a_business_with_every_field(client, factory, token):
@@ -36,7 +28,7 @@ def test_lists_a_business_with_every_field(client, factory, token):
         created_at=datetime(2026, 1, 2, 3, 4, 5),
         updated_at=datetime(2026, 1, 2, 3, 4, 5, 120000),
     )
-    (item,) = get(client, token)["data"]
+    (item,) = get_json_ok(client, token, "/businesses")["data"]
     assert item == {
         "id": business["id"],
         "name": "Northwind",
@@ -54,20 +46,20 @@ def test_lists_a_business_with_every_field(client, factory, token):
 
 def test_optional_fields_are_null(client, factory, token):
     factory.business(legal_name=None, email=None, phone=None, country=None)
-    (item,) = get(client, token)["data"]
+    (item,) = get_json_ok(client, token, "/businesses")["data"]
     assert [item[k] for k in ("legal_name", "email", "phone", "country")] == [None] * 4
 
 
 def test_ordered_by_id(client, factory, token):
     ids = [factory.business(id=i)["id"] for i in ("C", "A", "B9", "B", "0")]
-    assert [b["id"] for b in get(client, token)["data"]] == sorted(ids)
+    assert [b["id"] for b in get_json_ok(client, token, "/businesses")["data"]] == sorted(ids)
 
 
 def test_deleted_businesses_are_not_listed(client, factory, sql_conn, token):
     kept = factory.business()
     gone = factory.business()
     sql(sql_conn, "UPDATE businesses SET deleted_at = UTC_TIMESTAMP(6) WHERE id = %s", gone["id"])
-    assert [b["id"] for b in get(client, token)["data"]] == [kept["id"]]
+    assert [b["id"] for b in get_json_ok(client, token, "/businesses")["data"]] == [kept["id"]]
 
 
 def test_templates_are_embedded_with_every_field(client, factory, token):
@@ -82,7 +74,7 @@ def test_templates_are_embedded_with_every_field(client, factory, token):
         created_at=datetime(2026, 2, 1, 8, 0, 0),
         updated_at=datetime(2026, 2, 1, 8, 0, 0),
     )
-    (item,) = get(client, token)["data"]
+    (item,) = get_json_ok(client, token, "/businesses")["data"]
     assert item["invoice_templates"] == [
         {
             "id": template["id"],
@@ -101,14 +93,14 @@ def test_each_business_gets_only_its_own_templates(client, factory, token):
     first, second = factory.business(), factory.business()
     a = factory.template(first["id"], name="A")
     b = factory.template(second["id"], name="B")
-    data = get(client, token)["data"]
+    data = get_json_ok(client, token, "/businesses")["data"]
     assert [[t["id"] for t in x["invoice_templates"]] for x in data] == [[a["id"]], [b["id"]]]
 
 
 def test_is_default_is_a_boolean_and_terms_may_be_null(client, factory, token):
     business = factory.business()
     factory.template(business["id"], is_default=1, payment_terms_days=None)
-    (template,) = get(client, token)["data"][0]["invoice_templates"]
+    (template,) = get_json_ok(client, token, "/businesses")["data"][0]["invoice_templates"]
     assert template["is_default"] is True
     assert template["payment_terms_days"] is None
 
@@ -122,7 +114,7 @@ def test_deleted_templates_are_not_embedded(client, factory, sql_conn, token):
         "UPDATE invoice_templates SET deleted_at = UTC_TIMESTAMP(6) WHERE id = %s",
         gone["id"],
     )
-    templates = get(client, token)["data"][0]["invoice_templates"]
+    templates = get_json_ok(client, token, "/businesses")["data"][0]["invoice_templates"]
     assert [t["id"] for t in templates] == [kept["id"]]
 
 
@@ -134,9 +126,9 @@ def test_templates_are_fetched_in_one_query_per_page(make_app, factory, token):
         factory.template(business["id"], name="Other")
     client = app.test_client()
     database = app.extensions["agentapi.db"]
-    client.get(URL, headers=bearer(token))  # warm: key lookup path
+    client.get(url("/businesses"), headers=bearer(token))  # warm: key lookup path
     before = database.statements_run
-    response = client.get(URL, headers=bearer(token))
+    response = client.get(url("/businesses"), headers=bearer(token))
     assert len(response.get_json()["data"]) == 5
     # key lookup, businesses, templates
     assert database.statements_run - before == 3
@@ -144,12 +136,12 @@ def test_templates_are_fetched_in_one_query_per_page(make_app, factory, token):
 
 def test_paginates_by_id(client, factory, token):
     ids = sorted(factory.business()["id"] for _ in range(5))
-    first = get(client, token, limit=2)
+    first = get_json_ok(client, token, "/businesses", limit=2)
     assert [b["id"] for b in first["data"]] == ids[:2]
     assert first["has_more"] is True
-    second = get(client, token, limit=2, cursor=first["next_cursor"])
+    second = get_json_ok(client, token, "/businesses", limit=2, cursor=first["next_cursor"])
     assert [b["id"] for b in second["data"]] == ids[2:4]
-    third = get(client, token, limit=2, cursor=second["next_cursor"])
+    third = get_json_ok(client, token, "/businesses", limit=2, cursor=second["next_cursor"])
     assert [b["id"] for b in third["data"]] == ids[4:]
     assert third["has_more"] is False and third["next_cursor"] is None
 
@@ -157,22 +149,26 @@ def test_paginates_by_id(client, factory, token):
 def test_a_full_last_page_says_there_is_no_more(client, factory, token):
     for _ in range(4):
         factory.business()
-    body = get(client, token, limit=4)
+    body = get_json_ok(client, token, "/businesses", limit=4)
     assert len(body["data"]) == 4
     assert body["has_more"] is False and body["next_cursor"] is None
 
 
 def test_empty_list(client, token):
-    assert get(client, token) == {"data": [], "has_more": False, "next_cursor": None}
+    assert get_json_ok(client, token, "/businesses") == {
+        "data": [],
+        "has_more": False,
+        "next_cursor": None,
+    }
 
 
 def test_link_header_points_at_the_next_page(client, factory, token):
     for _ in range(3):
         factory.business()
-    response = client.get(URL, query_string={"limit": 2}, headers=bearer(token))
+    response = client.get(url("/businesses"), query_string={"limit": 2}, headers=bearer(token))
     cursor = response.get_json()["next_cursor"]
     link = response.headers["Link"]
-    assert link.startswith(f"<{URL}?")
+    assert link.startswith(f"<{url('/businesses')}?")
     assert link.endswith('>; rel="next"')
     target = link[1 : link.index(">")]
     follow = client.get(target, headers=bearer(token))

@@ -21,7 +21,7 @@ from agentapi.cli import main
 
 from .conftest import sql
 from .factories import bearer
-from .helpers import assert_problem, url
+from .helpers import assert_problem, get_json_ok, url
 from .live_server import LiveServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,9 +44,7 @@ WEAK = [
 
 
 def cursor_of(client, token) -> str:
-    response = client.get(url("/businesses"), query_string={"limit": 1}, headers=bearer(token))
-    assert response.status_code == 200, response.get_data(as_text=True)
-    cursor = response.get_json()["next_cursor"]
+    cursor = get_json_ok(client, token, "/businesses", limit=1)["next_cursor"]
     assert cursor
     return cursor
 
@@ -57,11 +55,6 @@ def signature_with(key: bytes, cursor: str) -> bool:
     payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
     expected = hmac.new(key, payload, hashlib.sha256).digest()[:16]
     return base64.urlsafe_b64encode(expected).rstrip(b"=").decode() == signature
-
-
-@pytest.fixture
-def two_businesses(factory):
-    return factory.business(), factory.business()
 
 
 @pytest.fixture
@@ -156,7 +149,7 @@ def test_two_gunicorn_hosts_on_one_database_share_the_cursor_secret(
         assert status == 200 and first["next_cursor"]
         status, second = get(two, first["next_cursor"])
         assert status == 200
-        assert second["data"][0]["id"] == max(b["id"] for b in two_businesses)
+        assert second["data"][0]["id"] == max(two_businesses[n]["business"]["id"] for n in "AB")
 
 
 def test_the_stored_secret_is_read_once_per_process(app, client, token, two_businesses):

@@ -18,17 +18,10 @@ from agentapi.db import Database
 from agentapi.sqlfiles import Query, load_queries
 
 from .factories import Factory, bearer
+from .helpers import assert_problem, get, url
 from .live_server import LiveServer
-from .private_mariadb import PrivateMariaDB
 
 CONNECT_TIMEOUT = 2.0
-
-
-@pytest.fixture(scope="module")
-def mariadb(tmp_path_factory):
-    server = PrivateMariaDB(tmp_path_factory.mktemp("mariadb")).install()
-    yield server
-    server.remove()
 
 
 @pytest.fixture(autouse=True)
@@ -71,18 +64,12 @@ def build_app(mariadb, **settings):
 
 def services(client, token, business):
     started = time.monotonic()
-    response = client.get(
-        "/api/agent/v1/services",
-        query_string={"business_id": business["id"]},
-        headers=bearer(token),
-    )
+    response = get(client, token, "/services", business_id=business["id"])
     return response, time.monotonic() - started
 
 
 def assert_retryable_503(response):
-    assert response.status_code == 503
-    assert response.mimetype == "application/problem+json"
-    assert response.get_json()["code"] == "service_unavailable"
+    assert_problem(response, 503, "service_unavailable")
     assert int(response.headers["Retry-After"]) > 0
 
 
@@ -119,7 +106,7 @@ def test_frozen_database_under_an_open_connection_answers_503_without_hanging(
 def test_health_answers_503_when_the_database_is_down(mariadb):
     client = build_app(mariadb).test_client()
     mariadb.stop()
-    response = client.get("/api/agent/v1/health")
+    response = client.get(url("/health"))
     assert_retryable_503(response)
 
 
@@ -215,10 +202,10 @@ def test_slow_statement_is_cut_off_by_the_statement_timeout_with_a_503(
         return fetch_one(SLOW_QUERY.name)
 
     # A test-only route behind the real auth, error handling and connection handling.
-    app.add_url_rule("/api/agent/v1/test-slow", "test_slow", slow)
+    app.add_url_rule(url("/test-slow"), "test_slow", slow)
     client = app.test_client()
     started = time.monotonic()
-    response = client.get("/api/agent/v1/test-slow", headers=bearer(token))
+    response = client.get(url("/test-slow"), headers=bearer(token))
     elapsed = time.monotonic() - started
     assert_retryable_503(response)
     assert elapsed < 3
@@ -246,8 +233,8 @@ def test_statement_longer_than_the_connect_timeout_still_completes(mariadb, busi
 
         return fetch_one(SLEEP_QUERY.name)
 
-    app.add_url_rule("/api/agent/v1/test-sleep", "test_sleep", sleepy)
-    response = app.test_client().get("/api/agent/v1/test-sleep", headers=bearer(token))
+    app.add_url_rule(url("/test-sleep"), "test_sleep", sleepy)
+    response = app.test_client().get(url("/test-sleep"), headers=bearer(token))
     assert response.status_code == 200
     assert response.get_json() == {"slept": 0}
 

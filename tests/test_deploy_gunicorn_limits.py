@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import socket
 import threading
@@ -13,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from .deploy_support import (
-    URL,
     free_port,
     parse_response,
     request,
@@ -21,6 +19,7 @@ from .deploy_support import (
     start_redis,
     worker_pids,
 )
+from .helpers import assert_problem, url
 
 # gunicorn's parser copies its whole buffer per read: before the limits were bounded,
 # 4 MB cost about 1.5 s of worker CPU. A bounded head costs a few milliseconds.
@@ -74,11 +73,10 @@ def send_and_read(port: str, data: bytes) -> bytes:
         return bytes(answer)
 
 
-def problem(raw: bytes, status: int, parameter: str) -> None:
-    response = parse_response(raw)
-    assert response.status == status
-    assert response.header("Content-Type") == "application/problem+json"
-    assert json.loads(response.body)["errors"][0]["parameter"] == parameter
+def assert_refusal_naming(raw: bytes, status: int, parameter: str) -> None:
+    """The raw answer is a problem naming the parameter."""
+    body = assert_problem(parse_response(raw), status, "invalid_parameter")
+    assert body["errors"][0]["parameter"] == parameter
 
 
 @pytest.mark.parametrize(
@@ -103,21 +101,19 @@ def test_a_huge_request_head_is_refused_cheaply_in_problem_json(model, head, sta
     answer = send_and_read(model.target, head)
     spent = worker_cpu(model) - before
     assert spent < MAX_WORKER_CPU_SECONDS, f"{spent:.2f} s of worker CPU"
-    problem(answer, status, parameter)
+    assert_refusal_naming(answer, status, parameter)
 
 
 def test_a_url_of_exactly_16_kb_reaches_the_app(model):
-    path = f"{URL}/invoices?business_id="
+    path = url("/invoices?business_id=")
     reply = request(model.target, path + "A" * (16384 - len(path)))
-    assert reply.status == 401  # the app's answer: no token; no size refusal
-    assert reply.json()["code"] == "unauthorized"
+    assert_problem(reply, 401, "unauthorized")  # the app's answer: no token; no size refusal
 
 
 def test_a_url_far_over_16_kb_is_a_problem_json_414_naming_query(model):
-    reply = request(model.target, f"{URL}/invoices?business_id={'A' * 40000}")
-    assert reply.status == 414
-    assert reply.headers["Content-Type"] == "application/problem+json"
-    assert reply.json()["errors"][0]["parameter"] == "query"
+    reply = request(model.target, url(f"/invoices?business_id={'A' * 40000}"))
+    body = assert_problem(reply, 414, "invalid_parameter")
+    assert body["errors"][0]["parameter"] == "query"
 
 
 def test_clients_that_send_one_byte_and_stop_do_not_block_the_service(model):
@@ -129,7 +125,7 @@ def test_clients_that_send_one_byte_and_stop_do_not_block_the_service(model):
     try:
         time.sleep(0.2)  # let the workers pick them up
         started = time.monotonic()
-        reply = request(model.target, f"{URL}/health", timeout=20)
+        reply = request(model.target, url("/health"), timeout=20)
         waited = time.monotonic() - started
         assert reply.status == 200
         # 3 s per stalled request head; two threaded workers take the four at once.
@@ -142,7 +138,7 @@ def test_clients_that_send_one_byte_and_stop_do_not_block_the_service(model):
                 while chunk := sock.recv(65536):  # a timeout here: never closed
                     data += chunk
             if data:
-                problem(data, 408, "request")
+                assert_refusal_naming(data, 408, "request")
     finally:
         for sock in stalled:
             sock.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 import subprocess
-import uuid
 
 import pytest
 
@@ -13,17 +12,18 @@ from .deploy_support import (
     ERROR_CASES,
     NGINX,
     TENANT,
-    URL,
     Tap,
     app_log_line,
     error_case,
+    get_through_front,
+    new_request_id,
     raw_request,
     request,
     start_gunicorn,
     start_nginx,
     wait_until,
 )
-from .factories import bearer
+from .helpers import assert_problem, url
 
 # Headers nginx sets itself instead of relaying gunicorn's.
 NGINX_OWN = {"server", "date", "connection", "keep-alive", "transfer-encoding"}
@@ -44,17 +44,6 @@ def stack(tmp_path_factory, database_url):
     nginx.stop()
     tap.close()
     gunicorn.stop()
-
-
-def rid() -> str:
-    return uuid.uuid4().hex
-
-
-def get(stack, path, token=None, source="127.0.0.1", **headers):
-    _, _, nginx = stack
-    if token:
-        headers.update(bearer(token))
-    return request(nginx.target, path, headers, source=source)
 
 
 def assert_relayed_intact(stack, reply, request_id):
@@ -78,7 +67,7 @@ def test_readme_curl_example_returns_invoices(stack, factory):
         [
             "curl",
             "-s",
-            f"http://127.0.0.1:{port}/api/agent/v1/invoices?business_id={TENANT}",
+            f"http://127.0.0.1:{port}" + url(f"/invoices?business_id={TENANT}"),
             "-H",
             f"Authorization: Bearer {token}",
         ],
@@ -96,11 +85,11 @@ def test_readme_curl_example_returns_invoices(stack, factory):
 )
 def test_error_bodies_and_headers_arrive_intact(stack, factory, case, status):
     token, business = error_case(factory, case)
-    request_id = rid()
+    request_id = new_request_id()
     source = {"no_token": "127.0.0.11", "bad_token": "127.0.0.12"}.get(case, "127.0.0.1")
-    reply = get(
+    reply = get_through_front(
         stack,
-        f"{URL}/invoices?business_id={business}",
+        url(f"/invoices?business_id={business}"),
         token,
         source=source,
         **{"X-Request-ID": request_id},
@@ -114,51 +103,57 @@ def test_error_bodies_and_headers_arrive_intact(stack, factory, case, status):
 def test_rate_limited_answer_arrives_intact(stack, factory):
     factory.business(id=TENANT)
     token = factory.key()
-    statuses = [get(stack, f"{URL}/invoices?business_id={TENANT}", token).status for _ in range(5)]
+    statuses = [
+        get_through_front(stack, url(f"/invoices?business_id={TENANT}"), token).status
+        for _ in range(5)
+    ]
     assert statuses == [200] * 5
-    request_id = rid()
-    path = f"{URL}/invoices?business_id={TENANT}"
-    reply = get(stack, path, token, **{"X-Request-ID": request_id})
-    assert reply.status == 429
-    assert reply.json()["code"] == "rate_limited"
+    request_id = new_request_id()
+    path = url(f"/invoices?business_id={TENANT}")
+    reply = get_through_front(stack, path, token, **{"X-Request-ID": request_id})
+    assert_problem(reply, 429, "rate_limited")
     assert int(reply.headers["Retry-After"]) >= 1
     assert reply.headers["X-RateLimit-Remaining"] == "0"
     assert_relayed_intact(stack, reply, request_id)
 
 
 def test_app_sees_the_real_client_address(stack, factory):
-    request_id = rid()
-    reply = get(stack, f"{URL}/health", source="127.0.0.2", **{"X-Request-ID": request_id})
+    request_id = new_request_id()
+    reply = get_through_front(
+        stack, url("/health"), source="127.0.0.2", **{"X-Request-ID": request_id}
+    )
     assert reply.status == 200
     assert app_log_line(stack[0], request_id)["client"] == "127.0.0.2"
 
 
 def test_forged_forwarded_for_is_ignored(stack, factory):
-    request_id = rid()
+    request_id = new_request_id()
     headers = {"X-Request-ID": request_id, "X-Forwarded-For": "203.0.113.9"}
-    reply = get(stack, f"{URL}/health", source="127.0.0.3", **headers)
+    reply = get_through_front(stack, url("/health"), source="127.0.0.3", **headers)
     assert reply.status == 200
     assert app_log_line(stack[0], request_id)["client"] == "127.0.0.3"
 
 
 def test_auth_failure_limit_counts_per_real_client(stack, factory):
     bad = "vb_abcdefgh_" + "y" * 32
-    path = f"{URL}/invoices?business_id={TENANT}"
+    path = url(f"/invoices?business_id={TENANT}")
     # Forged X-Forwarded-For values do not spread one client's failures around.
     statuses = [
-        get(stack, path, bad, source="127.0.0.4", **{"X-Forwarded-For": f"198.51.100.{n}"}).status
+        get_through_front(
+            stack, path, bad, source="127.0.0.4", **{"X-Forwarded-For": f"198.51.100.{n}"}
+        ).status
         for n in range(4)
     ]
     assert statuses == [401, 401, 401, 429]
-    assert get(stack, path, bad, source="127.0.0.5").status == 401
+    assert get_through_front(stack, path, bad, source="127.0.0.5").status == 401
 
 
 def test_gunicorn_access_line_has_request_id_and_key_prefix_but_no_token(stack, factory):
     factory.business(id=TENANT)
     token = factory.key()
-    request_id = rid()
-    reply = get(
-        stack, f"{URL}/invoices?business_id={TENANT}&limit=1", token, **{"X-Request-ID": request_id}
+    request_id = new_request_id()
+    reply = get_through_front(
+        stack, url(f"/invoices?business_id={TENANT}&limit=1"), token, **{"X-Request-ID": request_id}
     )
     assert reply.status == 200
 
@@ -181,7 +176,9 @@ def test_json_is_gzipped_for_clients_that_ask(stack, factory):
     for _ in range(20):
         factory.invoice(business["id"])
     token = factory.key()
-    reply = get(stack, f"{URL}/invoices?business_id={TENANT}", token, **{"Accept-Encoding": "gzip"})
+    reply = get_through_front(
+        stack, url(f"/invoices?business_id={TENANT}"), token, **{"Accept-Encoding": "gzip"}
+    )
     assert reply.status == 200
     assert reply.headers["Content-Encoding"] == "gzip"
     assert len(json.loads(gzip.decompress(reply.body))["data"]) == 20
@@ -190,42 +187,36 @@ def test_json_is_gzipped_for_clients_that_ask(stack, factory):
 @pytest.mark.parametrize("method", ["POST", "DELETE", "PUT"])
 def test_other_methods_are_refused_as_problem_json(stack, method):
     _, _, nginx = stack
-    reply = request(nginx.target, f"{URL}/invoices", method=method)
-    assert reply.status == 405
-    assert reply.headers["Content-Type"] == "application/problem+json"
-    assert reply.json()["code"] == "method_not_allowed"
+    reply = request(nginx.target, url("/invoices"), method=method)
+    assert_problem(reply, 405, "method_not_allowed")
     assert reply.headers["Allow"] == "GET, HEAD"
 
 
 def test_overlong_url_is_answered_as_problem_json(stack):
-    reply = get(stack, f"{URL}/invoices?business_id={'A' * 17000}")
-    assert reply.status == 414
-    assert reply.headers["Content-Type"] == "application/problem+json"
-    assert reply.json()["errors"][0]["parameter"] == "query"
+    reply = get_through_front(stack, url(f"/invoices?business_id={'A' * 17000}"))
+    body = assert_problem(reply, 414, "invalid_parameter")
+    assert body["errors"][0]["parameter"] == "query"
 
 
 def test_an_8_kb_parameter_reaches_the_service_and_is_named(stack, factory):
-    reply = get(stack, f"{URL}/invoices?business_id={'A' * 8192}", factory.key())
+    reply = get_through_front(stack, url(f"/invoices?business_id={'A' * 8192}"), factory.key())
     assert reply.status == 400
     assert reply.headers["Content-Type"] == "application/problem+json"
     assert reply.json()["errors"][0]["parameter"] == "business_id"
 
 
 def test_oversized_header_is_answered_as_problem_json(stack):
-    reply = get(stack, f"{URL}/health", **{"X-Padding": "p" * 17000})
-    assert reply.status == 400
-    assert reply.headers["Content-Type"] == "application/problem+json"
-    assert reply.json()["code"] == "invalid_parameter"
+    reply = get_through_front(stack, url("/health"), **{"X-Padding": "p" * 17000})
+    assert_problem(reply, 400, "invalid_parameter")
 
 
 def test_unparseable_request_line_passed_on_by_nginx_is_answered_in_json(stack):
     reply = raw_request(stack[2].target, b"GET /api/agent/v1/health?x=\xff HTTP/1.1")
-    assert reply.status == 400
-    assert reply.header("Content-Type") == "application/problem+json"
+    assert_problem(reply, 400, "invalid_parameter")
 
 
 def test_gunicorn_banner_does_not_reach_the_client(stack):
-    reply = get(stack, f"{URL}/health")
+    reply = get_through_front(stack, url("/health"))
     assert reply.headers["Server"] == "nginx"
 
 
@@ -233,15 +224,12 @@ def test_gunicorn_stopped_gives_json_503(tmp_path, database_url):
     gunicorn = start_gunicorn(tmp_path, database_url)
     nginx = start_nginx(tmp_path / "nginx", f"unix:{gunicorn.target}")
     try:
-        assert request(nginx.target, f"{URL}/health").status == 200
+        assert request(nginx.target, url("/health")).status == 200
         gunicorn.stop()
-        request_id = rid()
-        reply = request(nginx.target, f"{URL}/health", {"X-Request-ID": request_id})
-        assert reply.status == 503
-        assert reply.headers["Content-Type"] == "application/problem+json"
+        request_id = new_request_id()
+        reply = request(nginx.target, url("/health"), {"X-Request-ID": request_id})
+        body = assert_problem(reply, 503, "service_unavailable")
         assert reply.headers["Retry-After"] == "5"
-        body = reply.json()
-        assert body["code"] == "service_unavailable"
         assert body["request_id"] == request_id == reply.headers["X-Request-ID"]
     finally:
         nginx.stop()
@@ -252,6 +240,5 @@ def test_a_body_over_1_kib_is_answered_as_problem_json(stack):
     _, _, nginx = stack
     head = b"GET /api/agent/v1/health HTTP/1.1\r\nContent-Length: 2048"
     reply = raw_request(nginx.target, head)  # nginx refuses on the length alone
-    assert reply.status == 413
-    assert reply.header("Content-Type") == "application/problem+json"
-    assert json.loads(reply.body)["errors"][0]["parameter"] == "body"
+    body = assert_problem(reply, 413, "invalid_parameter")
+    assert body["errors"][0]["parameter"] == "body"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import subprocess
 import threading
-import uuid
 
 import pytest
 
@@ -14,16 +13,18 @@ from .deploy_support import (
     PHP,
     ROOT,
     TENANT,
-    URL,
     Tap,
     app_log_line,
     error_case,
     free_port,
+    get_through_front,
+    new_request_id,
     request,
     start_gunicorn,
     start_php,
 )
 from .factories import bearer
+from .helpers import assert_problem, url
 
 # The headers the proxy promises to return unchanged.
 PASSED = [
@@ -57,16 +58,6 @@ def stack(tmp_path_factory, database_url):
     gunicorn.stop()
 
 
-def rid() -> str:
-    return uuid.uuid4().hex
-
-
-def get(stack, path, token=None, **headers):
-    if token:
-        headers.update(bearer(token))
-    return request(stack[2].target, path, headers)
-
-
 def assert_passed_through(stack, reply, request_id):
     """Status, body and the promised headers equal what gunicorn answered the proxy."""
     upstream = stack[1].find(request_id)
@@ -82,9 +73,9 @@ def test_lists_invoices_through_the_proxy(stack, factory):
     for _ in range(3):
         factory.invoice(business["id"])
     token = factory.key()
-    request_id = rid()
-    path = f"{URL}/invoices?business_id={TENANT}&limit=2"
-    reply = get(stack, path, token, **{"X-Request-ID": request_id})
+    request_id = new_request_id()
+    path = url(f"/invoices?business_id={TENANT}&limit=2")
+    reply = get_through_front(stack, path, token, **{"X-Request-ID": request_id})
     assert reply.status == 200
     assert len(reply.json()["data"]) == 2
     assert reply.headers["Link"].endswith('rel="next"')
@@ -97,9 +88,9 @@ def test_lists_invoices_through_the_proxy(stack, factory):
 )
 def test_errors_pass_through_unchanged(stack, factory, case, status):
     token, business = error_case(factory, case)
-    request_id = rid()
-    reply = get(
-        stack, f"{URL}/invoices?business_id={business}", token, **{"X-Request-ID": request_id}
+    request_id = new_request_id()
+    reply = get_through_front(
+        stack, url(f"/invoices?business_id={business}"), token, **{"X-Request-ID": request_id}
     )
     assert reply.status == status
     assert reply.headers["Content-Type"] == "application/problem+json"
@@ -109,10 +100,10 @@ def test_errors_pass_through_unchanged(stack, factory, case, status):
 def test_rate_limited_answer_passes_through(stack, factory):
     factory.business(id=TENANT)
     token = factory.key()
-    path = f"{URL}/invoices?business_id={TENANT}"
-    assert [get(stack, path, token).status for _ in range(5)] == [200] * 5
-    request_id = rid()
-    reply = get(stack, path, token, **{"X-Request-ID": request_id})
+    path = url(f"/invoices?business_id={TENANT}")
+    assert [get_through_front(stack, path, token).status for _ in range(5)] == [200] * 5
+    request_id = new_request_id()
+    reply = get_through_front(stack, path, token, **{"X-Request-ID": request_id})
     assert reply.status == 429
     assert reply.headers["Retry-After"]
     assert_passed_through(stack, reply, request_id)
@@ -121,8 +112,8 @@ def test_rate_limited_answer_passes_through(stack, factory):
 def test_authorization_reaches_the_service(stack, factory):
     factory.business(id=TENANT)
     token = factory.key()
-    request_id = rid()
-    reply = get(stack, f"{URL}/businesses", token, **{"X-Request-ID": request_id})
+    request_id = new_request_id()
+    reply = get_through_front(stack, url("/businesses"), token, **{"X-Request-ID": request_id})
     assert reply.status == 200
     assert app_log_line(stack[0], request_id)["key_prefix"] == token[3:11]
 
@@ -141,9 +132,9 @@ def test_authorization_is_recovered_where_the_server_moved_it(variable):
 
 
 def test_forwarded_for_carries_the_client_not_a_forged_value(stack):
-    request_id = rid()
+    request_id = new_request_id()
     headers = {"X-Request-ID": request_id, "X-Forwarded-For": "6.6.6.6"}
-    reply = request(stack[2].target, f"{URL}/health", headers, source="127.0.0.6")
+    reply = request(stack[2].target, url("/health"), headers, source="127.0.0.6")
     assert reply.status == 200
     assert app_log_line(stack[0], request_id)["client"] == "127.0.0.6"
 
@@ -154,7 +145,7 @@ def test_forwards_over_a_unix_socket(tmp_path, database_url, factory):
     try:
         factory.business(id=TENANT)
         token = factory.key()
-        reply = request(php.target, f"{URL}/businesses", bearer(token))
+        reply = request(php.target, url("/businesses"), bearer(token))
         assert reply.status == 200
         assert [b["id"] for b in reply.json()["data"]] == [TENANT]
     finally:
@@ -165,13 +156,10 @@ def test_forwards_over_a_unix_socket(tmp_path, database_url, factory):
 def test_service_down_is_a_json_502(tmp_path):
     php = start_php(tmp_path, f"http://127.0.0.1:{free_port()}")
     try:
-        reply = request(php.target, f"{URL}/health", {"X-Request-ID": "down-1"})
+        reply = request(php.target, url("/health"), {"X-Request-ID": "down-1"})
     finally:
         php.stop()
-    assert reply.status == 502
-    assert reply.headers["Content-Type"] == "application/problem+json"
-    assert reply.json()["request_id"] == "down-1"
-    assert reply.json()["code"] == "service_unavailable"
+    assert assert_problem(reply, 502, "service_unavailable")["request_id"] == "down-1"
 
 
 def test_slow_service_is_a_json_504(tmp_path):
@@ -185,43 +173,37 @@ def test_slow_service_is_a_json_504(tmp_path):
         tmp_path, f"http://127.0.0.1:{silent.getsockname()[1]}", AGENT_PROXY_TIMEOUT="1"
     )
     try:
-        reply = request(php.target, f"{URL}/health")
+        reply = request(php.target, url("/health"))
     finally:
         php.stop()
         silent.close()
-    assert reply.status == 504
-    assert reply.headers["Content-Type"] == "application/problem+json"
-    assert reply.json()["code"] == "service_unavailable"
+    assert_problem(reply, 504, "service_unavailable")
 
 
 def test_paths_outside_the_api_are_not_forwarded(stack):
     reply = request(stack[2].target, "/admin/settings.php")
-    assert reply.status == 404
-    assert reply.headers["Content-Type"] == "application/problem+json"
+    assert_problem(reply, 404, "not_found")
 
 
 @pytest.mark.parametrize(
     "path",
     [
         "/api/agent/../../secret",
-        "/api/agent/v1/../../../secret",
+        url("/../../../secret"),
         "/api/agent/./v1/health",
-        "/api/agent/v1/%2e%2e/%2E%2E/%2e%2e/secret",
-        "/api/agent/v1/..%2fsecret",
-        "/api/agent/v1/..%2F..%2F..%2Fsecret",
-        "/api/agent/v1/..%5c..%5csecret",
-        "/api/agent/v1/..\\..\\..\\secret",
-        "/api/agent/v1/health/..?x=1",
+        url("/%2e%2e/%2E%2E/%2e%2e/secret"),
+        url("/..%2fsecret"),
+        url("/..%2F..%2F..%2Fsecret"),
+        url("/..%5c..%5csecret"),
+        url("/..\\..\\..\\secret"),
+        url("/health/..?x=1"),
     ],
 )
 def test_dot_segments_and_encoded_slashes_are_refused_before_forwarding(stack, factory, path):
     token = factory.key()
-    request_id = rid()
-    reply = get(stack, path, token, **{"X-Request-ID": request_id})
-    assert reply.status == 400
-    assert reply.headers["Content-Type"] == "application/problem+json"
-    body = reply.json()
-    assert body["code"] == "invalid_parameter"
+    request_id = new_request_id()
+    reply = get_through_front(stack, path, token, **{"X-Request-ID": request_id})
+    body = assert_problem(reply, 400, "invalid_parameter")
     assert body["errors"][0]["parameter"] == "path"
     assert body["request_id"] == request_id
     # Nothing reached the service: not the path, not the key.
@@ -229,8 +211,10 @@ def test_dot_segments_and_encoded_slashes_are_refused_before_forwarding(stack, f
 
 
 def test_a_query_string_with_dots_and_encoded_slashes_is_forwarded(stack):
-    request_id = rid()
-    reply = get(stack, f"{URL}/health?next=../..%2Fa%2e", **{"X-Request-ID": request_id})
+    request_id = new_request_id()
+    reply = get_through_front(
+        stack, url("/health?next=../..%2Fa%2e"), **{"X-Request-ID": request_id}
+    )
     assert_passed_through(stack, reply, request_id)
 
 
@@ -239,7 +223,7 @@ def test_the_proxy_runs_without_notices_or_deprecations(tmp_path, stack):
     php = start_php(tmp_path, f"http://127.0.0.1:{stack[1].port}", PHP_INI_SCAN_DIR=f":{tmp_path}")
     (tmp_path / "strict.ini").write_text("error_reporting=-1\ndisplay_errors=stderr\n")
     try:
-        for path in [f"{URL}/health", "/elsewhere", f"{URL}/../x", f"{URL}/nothing"]:
+        for path in [url("/health"), "/elsewhere", url("/../x"), url("/nothing")]:
             request(php.target, path, {"Authorization": "Bearer vb_abcdefgh_x"})
     finally:
         php.stop()

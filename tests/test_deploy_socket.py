@@ -10,7 +10,8 @@ import subprocess
 
 import pytest
 
-from .deploy_support import ROOT, URL, request, start_gunicorn
+from .deploy_support import ROOT, request, start_gunicorn
+from .helpers import url
 
 SYSTEMD = ROOT / "deploy/systemd"
 
@@ -31,7 +32,7 @@ def test_gunicorn_creates_its_unix_socket_for_owner_and_group_only(tmp_path, dat
         mode = stat.S_IMODE(os.stat(server.target).st_mode)
         assert mode & 0o007 == 0, f"socket mode {mode:o}: other users can connect"
         assert mode == 0o660, f"socket mode {mode:o}"
-        assert request(server.target, f"{URL}/health").status == 200
+        assert request(server.target, url("/health")).status == 200
     finally:
         server.stop()
 

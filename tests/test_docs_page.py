@@ -9,7 +9,8 @@ import urllib.request
 import pytest
 from playwright.sync_api import sync_playwright
 
-from .live_server import PREFIX, LiveServer
+from .helpers import PREFIX, url
+from .live_server import LiveServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PAGE_FILES = [("/docs", "text/html"), ("/docs/redoc.standalone.js", "text/javascript")]
@@ -17,7 +18,7 @@ PAGE_FILES = [("/docs", "text/html"), ("/docs/redoc.standalone.js", "text/javasc
 
 @pytest.mark.parametrize(("path", "mimetype"), PAGE_FILES)
 def test_page_files_are_public_cached_and_under_a_strict_policy(client, path, mimetype):
-    response = client.get(PREFIX + path)
+    response = client.get(url(path))
     assert response.status_code == 200
     assert response.mimetype == mimetype
     assert response.headers["Cache-Control"] == "public, max-age=300"
@@ -33,7 +34,7 @@ def test_page_files_are_public_cached_and_under_a_strict_policy(client, path, mi
 
 
 def test_page_has_no_inline_script_and_loads_only_relative_urls(client):
-    html = client.get(PREFIX + "/docs").get_data(as_text=True)
+    html = client.get(url("/docs")).get_data(as_text=True)
     assert '<script src="docs/redoc.standalone.js"></script>' in html
     assert html.count("<script") == 1
     assert "http://" not in html and "https://" not in html
@@ -41,13 +42,13 @@ def test_page_has_no_inline_script_and_loads_only_relative_urls(client):
 
 
 def test_bundle_as_served_names_no_other_host_to_load_from(client):
-    bundle = client.get(PREFIX + "/docs/redoc.standalone.js").get_data(as_text=True)
+    bundle = client.get(url("/docs/redoc.standalone.js")).get_data(as_text=True)
     assert "cdn.redoc.ly" not in bundle
     assert "fonts.googleapis.com" not in bundle and "fonts.gstatic.com" not in bundle
 
 
 def test_schema_links_to_the_page(client):
-    assert f"`{PREFIX}/docs`" in client.get(PREFIX + "/schema").get_json()["info"]["description"]
+    assert f"`{PREFIX}/docs`" in client.get(url("/schema")).get_json()["info"]["description"]
 
 
 @pytest.fixture

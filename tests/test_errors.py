@@ -19,15 +19,6 @@ def test_invalid_token(client):
     assert_problem(response, 401, "invalid_token")
 
 
-def test_insufficient_scope(client, factory):
-    token = factory.key(scopes=["services:read"])
-    response = client.get(
-        url("/invoices"), query_string={"business_id": "A"}, headers=bearer(token)
-    )
-    body = assert_problem(response, 403, "insufficient_scope")
-    assert body["required_scope"] == "invoices:read"
-
-
 def test_invalid_parameter_names_the_parameter(client, token):
     response = client.get(url("/businesses"), query_string={"limit": "x"}, headers=bearer(token))
     body = assert_problem(response, 400, "invalid_parameter")
@@ -59,28 +50,8 @@ def test_unknown_path_with_a_valid_key_is_404_too(client, token):
     assert_problem(client.get(url("/nothing"), headers=bearer(token)), 404, "not_found")
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
-@pytest.mark.parametrize("path", [*ALL_PATHS, "/schema", "/health"])
-def test_method_not_allowed_lists_the_allowed_methods(client, token, method, path):
-    response = client.open(url(path), method=method, headers=bearer(token))
-    body = assert_problem(response, 405, "method_not_allowed")
-    allowed = {m.strip() for m in response.headers["Allow"].split(",")}
-    assert {"GET", "HEAD"} <= allowed
-    assert not allowed & {"POST", "PUT", "DELETE", "PATCH"}
-    assert "GET" in body["detail"]
-
-
 def test_method_not_allowed_without_a_key_is_still_405(client):
     assert_problem(client.post(url("/invoices")), 405, "method_not_allowed")
-
-
-def test_rate_limited(make_app, factory):
-    client = make_app(RATE_LIMIT="1 per 10 seconds").test_client()
-    token = factory.key()
-    client.get(url("/businesses"), headers=bearer(token))
-    response = client.get(url("/businesses"), headers=bearer(token))
-    assert_problem(response, 429, "rate_limited")
-    assert int(response.headers["Retry-After"]) >= 1
 
 
 @pytest.fixture
@@ -144,25 +115,16 @@ def test_every_error_has_all_problem_fields(client, token, method, path, headers
     response = client.open(
         url(path), method=method, headers=bearer(token) if headers == "key" else headers
     )
-    body = response.get_json()
-    assert response.status_code == status
-    assert response.mimetype == "application/problem+json"
+    code = {
+        400: "invalid_parameter",
+        401: "unauthorized",
+        404: "not_found",
+        405: "method_not_allowed",
+    }
+    body = assert_problem(response, status, code[status])
     assert isinstance(body["title"], str) and body["title"]
     assert isinstance(body["detail"], str) and body["detail"]
     assert body["status"] == status
-
-
-def test_head_answers_like_get_without_a_body(client, factory, token):
-    business = factory.business()
-    factory.invoice(business["id"])
-    params = {"business_id": business["id"]}
-    got = client.get(url("/invoices"), query_string=params, headers=bearer(token))
-    head = client.head(url("/invoices"), query_string=params, headers=bearer(token))
-    assert head.status_code == 200
-    assert head.get_data() == b""
-    assert head.headers["Content-Type"] == got.headers["Content-Type"]
-    assert head.headers["Cache-Control"] == "no-store"
-    assert "X-RateLimit-Remaining" in head.headers
 
 
 @pytest.mark.parametrize(
@@ -175,21 +137,3 @@ def test_head_errors_have_the_status_and_headers_but_no_body(client, token, path
     assert response.mimetype == "application/problem+json"
     assert response.get_data() == b""
     assert "X-Request-ID" in response.headers
-
-
-def test_options_is_answered_without_a_key_for_cors_preflight(client):
-    response = client.options(url("/invoices"))
-    assert response.status_code == 200
-    assert {m.strip() for m in response.headers["Allow"].split(",")} == {"GET", "HEAD", "OPTIONS"}
-    assert response.get_data() == b""
-
-
-@pytest.mark.parametrize(
-    ("origin", "allowed"), [("https://a.example", True), ("https://b.example", False)]
-)
-def test_cors_headers_only_for_configured_origins(make_app, factory, origin, allowed):
-    client = make_app(CORS_ORIGINS="https://a.example").test_client()
-    token = factory.key()
-    response = client.get(url("/businesses"), headers={**bearer(token), "Origin": origin})
-    assert response.status_code == 200
-    assert (response.headers.get("Access-Control-Allow-Origin") == origin) is allowed

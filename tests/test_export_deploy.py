@@ -20,7 +20,6 @@ from agentapi.sqlfiles import load_queries
 
 from .deploy_support import (
     TENANT,
-    URL,
     UnixHTTPConnection,
     free_port,
     request,
@@ -30,11 +29,12 @@ from .deploy_support import (
     start_redis,
 )
 from .factories import Factory, bearer
+from .helpers import assert_problem, url
 from .private_mariadb import PrivateMariaDB
 from .test_export import fill_invoices
 
 ROWS = 30_000  # about 15 MB of NDJSON
-EXPORT = f"{URL}/invoices/export?business_id={TENANT}"
+EXPORT = url(f"/invoices/export?business_id={TENANT}")
 
 
 def connect(target: str, timeout: float = 30) -> http.client.HTTPConnection:
@@ -169,8 +169,7 @@ def test_redis_setup_runs_threaded_workers_and_one_export_per_key_across_hosts(
         assert running.status == 200
         running.readline()  # under way, and held open: this client reads no further
         refused = request(hosts[1].target, EXPORT, bearer(tenant))
-        assert refused.status == 429
-        assert refused.headers["Content-Type"] == "application/problem+json"
+        assert_problem(refused, 429, "rate_limited")
         assert 1 <= int(refused.headers["Retry-After"]) <= 60
         rest = running.read()
         conn.close()
@@ -191,13 +190,6 @@ def running_first_line_plus(rest: bytes) -> bytes:
 
 
 # A database that goes away mid-export: the answer must be cut off, never completed.
-
-
-@pytest.fixture(scope="module")
-def mariadb(tmp_path_factory):
-    server = PrivateMariaDB(tmp_path_factory.mktemp("export-mariadb")).install()
-    yield server
-    server.remove()
 
 
 @pytest.fixture

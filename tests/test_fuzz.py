@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from .factories import ALL_SCOPES
-from .live_server import PREFIX, ROOT, LiveServer
+from .helpers import PREFIX
+from .live_server import ROOT, LiveServer
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 DEMO_BUSINESS = "01HTENANT0000000000000000"  # the example business_id of the document

@@ -8,13 +8,7 @@ from decimal import Decimal
 import pytest
 
 from .conftest import sql
-from .factories import bearer
-
-URL = "/api/agent/v1/invoices"
-
-
-def get(client, token, **params):
-    return client.get(URL, query_string=params, headers=bearer(token))
+from .helpers import assert_problem, get
 
 
 def test_lists_an_invoice_with_money_as_strings(client, factory, business, token):
@@ -27,7 +21,7 @@ def test_lists_an_invoice_with_money_as_strings(client, factory, business, token
         issue_date=date(2026, 3, 1),
         paid_at=datetime(2026, 3, 2, 10, 0, 0),
     )
-    response = get(client, token, business_id=business["id"])
+    response = get(client, token, "/invoices", business_id=business["id"])
     assert response.status_code == 200
     body = response.get_json()
     assert body["has_more"] is False and body["next_cursor"] is None
@@ -47,14 +41,19 @@ def test_deleted_invoices_do_not_exist(client, factory, sql_conn, business, toke
     kept = factory.invoice(business["id"])
     gone = factory.invoice(business["id"])
     sql(sql_conn, "UPDATE invoices SET deleted_at = UTC_TIMESTAMP() WHERE id = %s", gone["id"])
-    ids = [i["id"] for i in get(client, token, business_id=business["id"]).get_json()["data"]]
+    ids = [
+        i["id"]
+        for i in get(client, token, "/invoices", business_id=business["id"]).get_json()["data"]
+    ]
     assert ids == [kept["id"]]
 
 
 def test_status_filter_takes_a_comma_separated_subset(client, factory, business, token):
     for status in ("draft", "sent", "paid", "void"):
         factory.invoice(business["id"], status=status)
-    body = get(client, token, business_id=business["id"], status="paid,void").get_json()
+    body = get(
+        client, token, "/invoices", business_id=business["id"], status="paid,void"
+    ).get_json()
     assert sorted(i["status"] for i in body["data"]) == ["paid", "void"]
 
 
@@ -62,7 +61,12 @@ def test_issue_date_range_is_inclusive(client, factory, business, token):
     for day in (1, 2, 3, 4):
         factory.invoice(business["id"], issue_date=date(2026, 5, day))
     body = get(
-        client, token, business_id=business["id"], issued_from="2026-05-02", issued_to="2026-05-03"
+        client,
+        token,
+        "/invoices",
+        business_id=business["id"],
+        issued_from="2026-05-02",
+        issued_to="2026-05-03",
     ).get_json()
     assert sorted(i["issue_date"] for i in body["data"]) == ["2026-05-02", "2026-05-03"]
 
@@ -71,7 +75,11 @@ def test_updated_since_is_inclusive(client, factory, business, token):
     factory.invoice(business["id"], updated_at=datetime(2026, 1, 1, 11, 59, 59))
     edge = factory.invoice(business["id"], updated_at=datetime(2026, 1, 1, 12, 0, 0))
     body = get(
-        client, token, business_id=business["id"], updated_since="2026-01-01T13:00:00+01:00"
+        client,
+        token,
+        "/invoices",
+        business_id=business["id"],
+        updated_since="2026-01-01T13:00:00+01:00",
     ).get_json()
     assert [i["id"] for i in body["data"]] == [edge["id"]]
 
@@ -102,7 +110,7 @@ def test_walking_every_page_returns_each_row_once_in_order(
         params = {"business_id": business["id"], "limit": 7, "sort": sort}
         if cursor:
             params["cursor"] = cursor
-        response = get(client, token, **params)
+        response = get(client, token, "/invoices", **params)
         assert response.status_code == 200, response.get_json()
         body = response.get_json()
         seen += [i["id"] for i in body["data"]]
@@ -120,7 +128,7 @@ def test_include_items_embeds_items_ordered_by_position(client, factory, busines
     inv = factory.invoice(business["id"])
     factory.item(inv["id"], position=2, description="second", quantity=Decimal("1.500"))
     factory.item(inv["id"], position=1, description="first")
-    body = get(client, token, business_id=business["id"], include="items").get_json()
+    body = get(client, token, "/invoices", business_id=business["id"], include="items").get_json()
     items = body["data"][0]["items"]
     assert [i["description"] for i in items] == ["first", "second"]
     assert items[1]["quantity"] == "1.500"
@@ -128,9 +136,8 @@ def test_include_items_embeds_items_ordered_by_position(client, factory, busines
 
 
 def test_unknown_business_is_404(client, token):
-    response = get(client, token, business_id="01HNOSUCHBUSINESS000000000")
-    assert response.status_code == 404
-    assert response.get_json()["code"] == "not_found"
+    response = get(client, token, "/invoices", business_id="01HNOSUCHBUSINESS000000000")
+    assert_problem(response, 404, "not_found")
 
 
 def test_deleted_business_is_404(client, factory, sql_conn, token):
@@ -138,7 +145,7 @@ def test_deleted_business_is_404(client, factory, sql_conn, token):
     sql(
         sql_conn, "UPDATE businesses SET deleted_at = UTC_TIMESTAMP() WHERE id = %s", business["id"]
     )
-    assert get(client, token, business_id=business["id"]).status_code == 404
+    assert get(client, token, "/invoices", business_id=business["id"]).status_code == 404
 
 
 def test_lists_an_invoice_with_every_field(client, factory, business, token):
@@ -161,7 +168,7 @@ def test_lists_an_invoice_with_every_field(client, factory, business, token):
         created_at=datetime(2026, 3, 1, 9, 0, 0),
         updated_at=datetime(2026, 3, 4, 12, 0, 0, 500000),
     )
-    (item,) = get(client, token, business_id=business["id"]).get_json()["data"]
+    (item,) = get(client, token, "/invoices", business_id=business["id"]).get_json()["data"]
     assert item == {
         "id": inv["id"],
         "business_id": business["id"],
@@ -186,14 +193,22 @@ def test_lists_an_invoice_with_every_field(client, factory, business, token):
 def test_invoices_of_other_businesses_are_not_listed(client, factory, business, token):
     mine = factory.invoice(business["id"])
     factory.invoice(factory.business()["id"])
-    ids = [i["id"] for i in get(client, token, business_id=business["id"]).get_json()["data"]]
+    ids = [
+        i["id"]
+        for i in get(client, token, "/invoices", business_id=business["id"]).get_json()["data"]
+    ]
     assert ids == [mine["id"]]
 
 
 def test_reversed_issue_date_range_is_an_empty_list(client, factory, business, token):
     factory.invoice(business["id"], issue_date=date(2026, 5, 2))
     response = get(
-        client, token, business_id=business["id"], issued_from="2026-05-03", issued_to="2026-05-01"
+        client,
+        token,
+        "/invoices",
+        business_id=business["id"],
+        issued_from="2026-05-03",
+        issued_to="2026-05-01",
     )
     assert response.status_code == 200
     assert response.get_json()["data"] == []
@@ -202,7 +217,10 @@ def test_reversed_issue_date_range_is_an_empty_list(client, factory, business, t
 def test_default_sort_is_newest_issue_date_first(client, factory, business, token):
     old = factory.invoice(business["id"], issue_date=date(2026, 1, 1))
     new = factory.invoice(business["id"], issue_date=date(2026, 6, 1))
-    ids = [i["id"] for i in get(client, token, business_id=business["id"]).get_json()["data"]]
+    ids = [
+        i["id"]
+        for i in get(client, token, "/invoices", business_id=business["id"]).get_json()["data"]
+    ]
     assert ids == [new["id"], old["id"]]
 
 
@@ -210,7 +228,7 @@ def test_include_items_gives_an_empty_list_to_an_invoice_without_items(
     client, factory, business, token
 ):
     factory.invoice(business["id"])
-    body = get(client, token, business_id=business["id"], include="items").get_json()
+    body = get(client, token, "/invoices", business_id=business["id"], include="items").get_json()
     assert body["data"][0]["items"] == []
 
 
@@ -224,10 +242,12 @@ def test_include_items_embeds_only_each_invoices_own_items_in_one_query(
         for position in range(1, n + 2):
             factory.item(inv["id"], position=position, description=f"{n}-{position}")
     # warm up: key lookup, usage write, and (limit=1: a cursor) the cursor secret's one read
-    get(client, token, business_id=business["id"], limit=1)
+    get(client, token, "/invoices", business_id=business["id"], limit=1)
     database = app.extensions["agentapi.db"]
     before = database.statements_run
-    body = get(client, token, business_id=business["id"], include="items", limit=3).get_json()
+    body = get(
+        client, token, "/invoices", business_id=business["id"], include="items", limit=3
+    ).get_json()
     # key lookup, invoices (whose query checks the business), items
     assert database.statements_run - before == 3
     for invoice in body["data"]:
@@ -248,7 +268,7 @@ def test_item_fields(client, factory, business, token):
         tax_rate=Decimal("7"),
         amount=Decimal("200"),
     )
-    body = get(client, token, business_id=business["id"], include="items").get_json()
+    body = get(client, token, "/invoices", business_id=business["id"], include="items").get_json()
     assert body["data"][0]["items"] == [
         {
             "id": item["id"],

@@ -11,9 +11,7 @@ from click.testing import CliRunner
 from agentapi.cli import main
 
 from .conftest import sql
-from .factories import bearer
-
-URL = "/api/agent/v1/businesses"
+from .helpers import get
 
 
 @pytest.fixture
@@ -27,7 +25,7 @@ def cli(database_url):
 
 
 def status(client, token):
-    return client.get(URL, headers=bearer(token)).status_code
+    return get(client, token, "/businesses").status_code
 
 
 def test_rotation_overlap_keeps_both_keys_working_until_the_old_one_expires(client, factory, cli):

@@ -12,8 +12,7 @@ import pytest
 import redis
 
 from .factories import bearer
-
-URL = "/api/agent/v1/businesses"
+from .helpers import url
 
 
 @pytest.fixture(scope="module")
@@ -54,17 +53,17 @@ def test_each_counted_request_costs_one_round_trip_to_redis_per_limit(make_app, 
     # slot and reads its window (for the headers) in one script call.
     app = make_app(RATELIMIT_STORAGE_URI=redis_url, RATE_LIMIT="1000 per minute")
     client, token = app.test_client(), factory.key()
-    client.get(URL, headers=bearer(token))
+    client.get(url("/businesses"), headers=bearer(token))
     before = script_calls(redis_url)
     for _ in range(5):
-        assert client.get(URL, headers=bearer(token)).status_code == 200
+        assert client.get(url("/businesses"), headers=bearer(token)).status_code == 200
     assert script_calls(redis_url) - before == 5 * 2
 
 
 def test_remaining_counts_down_then_429_with_retry_after(make_app, factory, redis_url):
     app = make_app(RATELIMIT_STORAGE_URI=redis_url, RATE_LIMIT="3 per minute")
     client, token = app.test_client(), factory.key()
-    answers = [client.get(URL, headers=bearer(token)) for _ in range(4)]
+    answers = [client.get(url("/businesses"), headers=bearer(token)) for _ in range(4)]
     assert [r.status_code for r in answers] == [200, 200, 200, 429]
     assert [r.headers["X-RateLimit-Remaining"] for r in answers] == ["2", "1", "0", "0"]
     assert all(r.headers["X-RateLimit-Limit"] == "3" for r in answers)
@@ -78,6 +77,9 @@ def test_window_is_shared_between_apps_on_one_redis(make_app, factory, redis_url
     first = make_app(RATELIMIT_STORAGE_URI=redis_url, RATE_LIMIT="2 per minute").test_client()
     second = make_app(RATELIMIT_STORAGE_URI=redis_url, RATE_LIMIT="2 per minute").test_client()
     token = factory.key()
-    assert first.get(URL, headers=bearer(token)).status_code == 200
-    assert second.get(URL, headers=bearer(token)).headers["X-RateLimit-Remaining"] == "0"
-    assert first.get(URL, headers=bearer(token)).status_code == 429
+    assert first.get(url("/businesses"), headers=bearer(token)).status_code == 200
+    assert (
+        second.get(url("/businesses"), headers=bearer(token)).headers["X-RateLimit-Remaining"]
+        == "0"
+    )
+    assert first.get(url("/businesses"), headers=bearer(token)).status_code == 429

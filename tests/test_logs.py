@@ -7,9 +7,9 @@ import urllib.error
 import urllib.request
 
 from .factories import bearer
+from .helpers import assert_problem, url
 from .live_server import LiveServer
 
-P = "/api/agent/v1"
 REQUEST_FIELDS = {
     "time",
     "level",
@@ -38,10 +38,10 @@ def test_each_request_logs_exactly_one_line_with_its_request_id(make_app, factor
     client = make_app().test_client()
     token = factory.key()
     responses = [
-        client.get(P + "/businesses", headers=bearer(token)),
-        client.get(P + "/businesses"),
-        client.get(P + "/nope"),
-        client.post(P + "/schema"),
+        client.get(url("/businesses"), headers=bearer(token)),
+        client.get(url("/businesses")),
+        client.get(url("/nope")),
+        client.post(url("/schema")),
     ]
     lines = access_lines(capsys)
     assert [line["request_id"] for line in lines] == [r.headers["X-Request-ID"] for r in responses]
@@ -52,14 +52,14 @@ def test_request_line_has_every_field(make_app, factory, capsys):
     client = make_app().test_client()
     token = factory.key()
     client.get(
-        P + "/businesses?limit=5",
+        url("/businesses?limit=5"),
         headers={**bearer(token), "X-Request-ID": "trace-1"},
         environ_base={"REMOTE_ADDR": "192.0.2.7"},
     )
     (line,) = access_lines(capsys)
     assert set(line) == REQUEST_FIELDS
     assert line["request_id"] == "trace-1"
-    assert line["method"] == "GET" and line["path"] == P + "/businesses"
+    assert line["method"] == "GET" and line["path"] == url("/businesses")
     assert line["status"] == 200
     assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
     assert line["key_prefix"] == token[3:11]
@@ -68,7 +68,7 @@ def test_request_line_has_every_field(make_app, factory, capsys):
 
 
 def test_unauthenticated_request_logs_no_key_prefix(make_app, capsys):
-    make_app().test_client().get(P + "/businesses")
+    make_app().test_client().get(url("/businesses"))
     (line,) = access_lines(capsys)
     assert line["key_prefix"] is None and line["status"] == 401
 
@@ -76,9 +76,9 @@ def test_unauthenticated_request_logs_no_key_prefix(make_app, capsys):
 def test_client_is_the_forwarded_address_only_behind_a_trusted_proxy(make_app, capsys):
     headers = {"X-Forwarded-For": "198.51.100.9"}
     environ = {"REMOTE_ADDR": "127.0.0.1"}
-    make_app().test_client().get(P + "/schema", headers=headers, environ_base=environ)
+    make_app().test_client().get(url("/schema"), headers=headers, environ_base=environ)
     make_app(TRUSTED_PROXIES="1").test_client().get(
-        P + "/schema", headers=headers, environ_base=environ
+        url("/schema"), headers=headers, environ_base=environ
     )
     assert [line["client"] for line in access_lines(capsys)] == ["127.0.0.1", "198.51.100.9"]
 
@@ -90,10 +90,9 @@ def test_unexpected_error_logs_type_and_trace_and_answers_without_them(make_app,
         raise ValueError("internal detail 4711")
 
     broken.required_scope = None
-    app.add_url_rule(P + "/test-broken", "test_broken", broken)
-    response = app.test_client().get(P + "/test-broken", headers=bearer(factory.key()))
-    assert response.status_code == 500
-    assert response.mimetype == "application/problem+json"
+    app.add_url_rule(url("/test-broken"), "test_broken", broken)
+    response = app.test_client().get(url("/test-broken"), headers=bearer(factory.key()))
+    assert_problem(response, 500, "internal_error")
     body = response.get_data(as_text=True)
     assert "ValueError" not in body and "4711" not in body and "Traceback" not in body
     lines = log_lines(capsys)
@@ -107,7 +106,7 @@ def test_unexpected_error_logs_type_and_trace_and_answers_without_them(make_app,
 
 def test_odd_paths_still_log_one_valid_json_line(make_app, capsys):
     client = make_app().test_client()
-    client.get(P + '/"quoted"\\%0A\u00e9\u2028')
+    client.get(url('/"quoted"\\%0A\u00e9\u2028'))
     (line,) = access_lines(capsys)
     assert line["status"] == 404
     assert "\n" not in json.dumps(line)
@@ -129,8 +128,8 @@ def test_gunicorn_writes_one_json_line_per_request(database_url, factory, tmp_pa
         for line in log.read_text().splitlines()
         if '"logger": "agentapi.access"' in line
     ]
-    schema_probes = [r for r in requests if r["path"] == P + "/schema"]
-    rest = [r for r in requests if r["path"] != P + "/schema"]
+    schema_probes = [r for r in requests if r["path"] == url("/schema")]
+    rest = [r for r in requests if r["path"] != url("/schema")]
     assert schema_probes  # the readiness probe of LiveServer.start
     assert [(r["status"], r["key_prefix"]) for r in rest] == [
         (200, token[3:11]),

@@ -15,7 +15,7 @@ from agentapi import create_app
 from agentapi.openapi import build_spec, spec_yaml
 
 from .factories import bearer
-from .helpers import PREFIX, route_params
+from .helpers import PREFIX, route_params, url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +33,7 @@ def test_openapi_yaml_is_a_valid_openapi_3_0_document():
 
 
 def test_schema_route_is_public_and_serves_the_same_document(client):
-    response = client.get("/api/agent/v1/schema")
+    response = client.get(url("/schema"))
     assert response.status_code == 200
     document = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
     assert response.get_json() == document
@@ -45,7 +45,7 @@ HTTP_FRAMING = {"Content-Type", "Content-Length"}
 
 def _documented_headers(document, path, status):
     """{name: schema} of the headers the document describes on one response."""
-    response = document["paths"][PREFIX + path]["get"]["responses"][str(status)]
+    response = document["paths"][url(path)]["get"]["responses"][str(status)]
     if "$ref" in response:
         response = document["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
     headers = {}
@@ -121,7 +121,7 @@ def test_every_header_a_response_carries_is_described_on_it(
 def test_headers_of_a_429_are_described_on_it(make_app, factory, document):
     client = make_app(RATE_LIMIT="1 per minute").test_client()
     token = factory.key()
-    client.get(PREFIX + "/businesses", headers=bearer(token))
-    response = client.get(PREFIX + "/businesses", headers=bearer(token))
+    client.get(url("/businesses"), headers=bearer(token))
+    response = client.get(url("/businesses"), headers=bearer(token))
     assert response.status_code == 429
     _assert_headers_described(document, "/businesses", response)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from .deploy_support import ROOT, URL, Server, free_port, gunicorn_env, request, wait_until
+from .deploy_support import ROOT, Server, free_port, gunicorn_env, request, wait_until
+from .helpers import url
 
 SQL_FILES = sorted(p.relative_to(ROOT / "sql").as_posix() for p in (ROOT / "sql").rglob("*.sql"))
 
@@ -75,19 +76,19 @@ def test_installed_wheel_serves_from_a_virtualenv_outside_the_checkout(
         def ready() -> bool:
             if process.poll() is not None:
                 raise AssertionError(f"gunicorn exited: {server.log_text()[-3000:]}")
-            return request(str(port), f"{URL}/health", timeout=2).status == 200
+            return request(str(port), url("/health"), timeout=2).status == 200
 
         wait_until(ready, 30, "gunicorn from the wheel", log)
-        assert request(str(port), f"{URL}/health").json() == {
+        assert request(str(port), url("/health")).json() == {
             "status": "ok",
             "database": "ok",
             "rate_limit_storage": "ok",
         }
-        assert request(str(port), f"{URL}/docs").status == 200
+        assert request(str(port), url("/docs")).status == 200
         # The shipped settings are in force: gthread with memory:// limits, and a
         # request line past gunicorn's default limit reaches the app.
         assert "Using worker: gthread" in server.log_text()
-        long = request(str(port), f"{URL}/health?{'x' * 5000}=1")
+        long = request(str(port), url(f"/health?{'x' * 5000}=1"))
         assert (long.status, long.headers["Content-Type"]) == (200, "application/json")
     finally:
         server.stop()

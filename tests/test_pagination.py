@@ -10,7 +10,7 @@ from agentapi.pagination import encode_cursor
 
 from .conftest import sql
 from .factories import bearer
-from .helpers import assert_problem, url
+from .helpers import assert_problem, get, url
 
 WINDOW = {"from": "2026-07-01", "to": "2026-07-31"}
 
@@ -22,7 +22,7 @@ def walk(client, token, path, limit, **params):
         query = {**params, "limit": limit}
         if cursor:
             query["cursor"] = cursor
-        response = client.get(url(path), query_string=query, headers=bearer(token))
+        response = get(client, token, path, **query)
         assert response.status_code == 200, response.get_json()
         body = response.get_json()
         assert len(body["data"]) <= limit
@@ -203,14 +203,14 @@ def listed(factory):
 
 
 def first_cursor(client, token, path, **params):
-    response = client.get(url(path), query_string={**params, "limit": 1}, headers=bearer(token))
+    response = get(client, token, path, **{**params, "limit": 1})
     cursor = response.get_json()["next_cursor"]
     assert cursor, response.get_json()
     return cursor
 
 
 def assert_bad_cursor(client, token, path, **params):
-    response = client.get(url(path), query_string=params, headers=bearer(token))
+    response = get(client, token, path, **params)
     body = assert_problem(response, 400, "invalid_parameter")
     assert body["errors"][0]["parameter"] == "cursor"
 

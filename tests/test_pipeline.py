@@ -65,8 +65,7 @@ def test_an_unknown_path_with_a_valid_key_is_counted_then_answered_404(make_app,
 def test_flasks_static_route_and_double_slashes_are_not_routes(client, token):
     assert_problem(client.get("/static/x.js", headers=bearer(token)), 404, "not_found")
     answer = client.get("//api/agent/v1//invoices", headers={**bearer(token), "Host": "evil"})
-    assert answer.status_code == 404
-    assert answer.mimetype == "application/problem+json"
+    assert_problem(answer, 404, "not_found")
     assert "Location" not in answer.headers
 
 

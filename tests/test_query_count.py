@@ -13,8 +13,8 @@ from agentapi.secret import cursor_secret
 
 from .conftest import sql
 from .factories import bearer
+from .helpers import assert_problem, get_json_ok, url
 
-PREFIX = "/api/agent/v1"
 LIMITS = (1, 7, 200)
 
 
@@ -22,8 +22,7 @@ def statements(app, client, token: str, path: str, **params) -> int:
     """How many statements one request ran; it must have succeeded."""
     database = app.extensions["agentapi.db"]
     before = database.statements_run
-    response = client.get(f"{PREFIX}{path}", query_string=params, headers=bearer(token))
-    assert response.status_code == 200, response.get_json()
+    get_json_ok(client, token, path, **params)
     return database.statements_run - before
 
 
@@ -74,8 +73,9 @@ def test_every_invoice_sort_and_cursor_page_runs_the_same_queries(
     counts = set()
     for sort in ("-issue_date", "issue_date", "-updated_at", "updated_at"):
         params = {"business_id": busy_business["id"], "limit": 50, "sort": sort}
-        url = f"{PREFIX}/invoices"
-        cursor = client.get(url, query_string=params, headers=bearer(token)).json["next_cursor"]
+        cursor = client.get(url("/invoices"), query_string=params, headers=bearer(token)).json[
+            "next_cursor"
+        ]
         counts.add(statements(app, client, token, "/invoices", **params))
         counts.add(statements(app, client, token, "/invoices", **params, cursor=cursor))
     assert len(counts) == 1, counts
@@ -130,17 +130,16 @@ def test_deleted_business_with_live_rows_is_404(client, factory, sql_conn, token
     factory.service(business["id"])
     sql(sql_conn, "UPDATE businesses SET deleted_at = NOW() WHERE id = %s", business["id"])
     response = client.get(
-        f"{PREFIX}{path}", query_string={"business_id": business["id"]}, headers=bearer(token)
+        url(path), query_string={"business_id": business["id"]}, headers=bearer(token)
     )
-    assert response.status_code == 404
-    assert response.get_json()["code"] == "not_found"
+    assert_problem(response, 404, "not_found")
 
 
 @pytest.mark.parametrize("path", ["/invoices", "/services"])
 def test_live_business_without_rows_is_an_empty_page(client, factory, token, path):
     business = factory.business()
     response = client.get(
-        f"{PREFIX}{path}", query_string={"business_id": business["id"]}, headers=bearer(token)
+        url(path), query_string={"business_id": business["id"]}, headers=bearer(token)
     )
     assert response.status_code == 200
     assert response.get_json()["data"] == []

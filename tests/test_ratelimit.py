@@ -8,36 +8,21 @@ import time
 import pytest
 
 from .factories import bearer
-from .helpers import assert_problem, url
+from .helpers import assert_problem, get, url
 
 LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
-
-
-def get(client, token, path="/businesses", **params):
-    return client.get(url(path), query_string=params, headers=bearer(token))
 
 
 def sleep_until(moment: float) -> None:
     time.sleep(max(0.0, moment - time.monotonic()))
 
 
-def test_the_request_over_the_limit_is_429_with_retry_after(make_app, factory):
-    client = make_app(RATE_LIMIT="3 per 2 seconds").test_client()
-    token = factory.key()
-    for _ in range(3):
-        assert get(client, token).status_code == 200
-    response = get(client, token)
-    body = assert_problem(response, 429, "rate_limited")
-    assert 1 <= int(response.headers["Retry-After"]) <= 2
-    assert body["detail"]
-
-
 def test_a_429_carries_the_rate_limit_headers_with_nothing_remaining(make_app, factory):
     client = make_app(RATE_LIMIT="2 per 2 seconds").test_client()
     token = factory.key()
-    get(client, token)
-    get(client, token)
-    response = get(client, token)
+    get(client, token, "/businesses")
+    get(client, token, "/businesses")
+    response = get(client, token, "/businesses")
     assert response.status_code == 429
     assert response.headers["X-RateLimit-Limit"] == "2"
     assert response.headers["X-RateLimit-Remaining"] == "0"
@@ -48,7 +33,7 @@ def test_authenticated_responses_count_down_the_remaining_requests(make_app, fac
     token = factory.key()
     seen = []
     for _ in range(3):
-        response = get(client, token)
+        response = get(client, token, "/businesses")
         assert response.headers["X-RateLimit-Limit"] == "3"
         seen.append(response.headers["X-RateLimit-Remaining"])
     assert seen == ["2", "1", "0"]
@@ -58,7 +43,7 @@ def test_reset_is_the_unix_time_when_a_slot_frees(make_app, factory):
     client = make_app(RATE_LIMIT="3 per 2 seconds").test_client()
     token = factory.key()
     before = time.time()
-    response = get(client, token)
+    response = get(client, token, "/businesses")
     after = time.time()
     # The only request leaves the 2 s window 2 s after it was made.
     assert (
@@ -69,13 +54,13 @@ def test_reset_is_the_unix_time_when_a_slot_frees(make_app, factory):
 def test_retry_after_matches_when_the_oldest_request_leaves_the_window(make_app, factory):
     client = make_app(RATE_LIMIT="1 per 2 seconds").test_client()
     token = factory.key()
-    get(client, token)
-    blocked = get(client, token)
+    get(client, token, "/businesses")
+    blocked = get(client, token, "/businesses")
     assert blocked.status_code == 429
     wait = int(blocked.headers["Retry-After"])
     assert wait in (1, 2)
     time.sleep(wait + 0.05)
-    assert get(client, token).status_code == 200
+    assert get(client, token, "/businesses").status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -112,59 +97,59 @@ def test_failed_authenticated_requests_count(make_app, factory, path, params, st
     token = factory.key(scopes=["businesses:read", "invoices:read"])
     for _ in range(2):
         assert get(client, token, path, **params).status_code == status
-    assert_problem(get(client, token), 429, "rate_limited")
+    assert_problem(get(client, token, "/businesses"), 429, "rate_limited")
 
 
 def test_a_wrong_method_with_a_valid_key_counts(make_app, factory):
     client = make_app(RATE_LIMIT="1 per 10 seconds").test_client()
     token = factory.key()
     assert client.post(url("/businesses"), headers=bearer(token)).status_code == 405
-    assert get(client, token).status_code == 429
+    assert get(client, token, "/businesses").status_code == 429
 
 
 def test_head_requests_count(make_app, factory):
     client = make_app(RATE_LIMIT="1 per 10 seconds").test_client()
     token = factory.key()
     assert client.head(url("/businesses"), headers=bearer(token)).status_code == 200
-    assert get(client, token).status_code == 429
+    assert get(client, token, "/businesses").status_code == 429
 
 
 def test_a_429_does_not_count(make_app, factory):
     client = make_app(RATE_LIMIT="2 per 2 seconds").test_client()
     token = factory.key()
     start = time.monotonic()
-    assert [get(client, token).status_code for _ in range(2)] == [200, 200]
+    assert [get(client, token, "/businesses").status_code for _ in range(2)] == [200, 200]
     sleep_until(start + 1.0)
-    assert [get(client, token).status_code for _ in range(3)] == [429, 429, 429]
+    assert [get(client, token, "/businesses").status_code for _ in range(3)] == [429, 429, 429]
     # The two accepted requests have left the window; the refused ones, made a second
     # later, would still fill it had they been counted.
     sleep_until(start + 2.4)
-    assert [get(client, token).status_code for _ in range(2)] == [200, 200]
+    assert [get(client, token, "/businesses").status_code for _ in range(2)] == [200, 200]
 
 
 def test_the_window_moves_one_request_at_a_time(make_app, factory):
     client = make_app(RATE_LIMIT="3 per 2 seconds").test_client()
     token = factory.key()
     start = time.monotonic()
-    assert get(client, token).status_code == 200
+    assert get(client, token, "/businesses").status_code == 200
     sleep_until(start + 1.0)
-    assert get(client, token).status_code == 200
-    assert get(client, token).status_code == 200
-    assert get(client, token).status_code == 429
+    assert get(client, token, "/businesses").status_code == 200
+    assert get(client, token, "/businesses").status_code == 200
+    assert get(client, token, "/businesses").status_code == 429
     # The first request has aged out; the two made at +1.0 s are still in the window, so
     # exactly one slot is free. A fixed window of 2 s would have freed all three.
     sleep_until(start + 2.4)
-    assert get(client, token).status_code == 200
-    assert get(client, token).status_code == 429
+    assert get(client, token, "/businesses").status_code == 200
+    assert get(client, token, "/businesses").status_code == 429
 
 
 def test_limits_are_per_key(make_app, factory):
     client = make_app(RATE_LIMIT="2 per 10 seconds").test_client()
     first, second = factory.key(), factory.key()
     for _ in range(2):
-        get(client, first)
-    assert get(client, first).status_code == 429
-    response = get(client, second)
+        get(client, first, "/businesses")
+    assert get(client, first, "/businesses").status_code == 429
+    response = get(client, second, "/businesses")
     assert response.status_code == 200
     assert response.headers["X-RateLimit-Remaining"] == "1"
 
@@ -173,8 +158,8 @@ def test_limits_are_per_key(make_app, factory):
 def test_public_routes_are_not_limited(make_app, factory, path):
     client = make_app(RATE_LIMIT="1 per 10 seconds").test_client()
     token = factory.key()
-    get(client, token)
-    assert get(client, token).status_code == 429
+    get(client, token, "/businesses")
+    assert get(client, token, "/businesses").status_code == 429
     for _ in range(5):
         response = client.get(url(path), headers=bearer(token))
         assert response.status_code == 200
@@ -187,7 +172,7 @@ def test_public_routes_do_not_use_up_a_keys_limit(make_app, factory, path):
     token = factory.key()
     for _ in range(3):
         client.get(url(path), headers=bearer(token))
-    assert get(client, token).status_code == 200
+    assert get(client, token, "/businesses").status_code == 200
 
 
 def test_unauthenticated_responses_carry_no_rate_limit_headers(make_app):
@@ -198,36 +183,11 @@ def test_unauthenticated_responses_carry_no_rate_limit_headers(make_app):
         assert name not in response.headers
 
 
-def test_repeated_failed_authentication_from_one_address_is_limited(make_app):
-    client = make_app(AUTH_FAILURE_LIMIT="3 per 10 seconds").test_client()
-    bad = bearer("vb_zzzzzzzz_" + "A" * 32)
-    codes = [client.get(url("/businesses"), headers=bad).status_code for _ in range(4)]
-    assert codes == [401, 401, 401, 429]
-
-
-def test_a_key_in_use_still_works_from_an_address_over_its_failure_limit(make_app, factory):
-    client = make_app(AUTH_FAILURE_LIMIT="1 per 10 seconds").test_client()
-    token = factory.key()
-    assert get(client, token).status_code == 200
-    bad = bearer("vb_zzzzzzzz_" + "A" * 32)
-    assert [client.get(url("/businesses"), headers=bad).status_code for _ in range(2)] == [401, 429]
-    assert get(client, token).status_code == 200
-
-
-def test_failed_authentication_429_says_when_to_retry(make_app):
-    client = make_app(AUTH_FAILURE_LIMIT="1 per 2 seconds").test_client()
-    bad = bearer("vb_zzzzzzzz_" + "A" * 32)
-    client.get(url("/businesses"), headers=bad)
-    response = client.get(url("/businesses"), headers=bad)
-    assert_problem(response, 429, "rate_limited")
-    assert int(response.headers["Retry-After"]) in (1, 2)
-
-
 @pytest.mark.parametrize(("method", "path"), [("GET", "/no-such-route"), ("POST", "/businesses")])
 def test_a_key_over_its_limit_gets_429_on_unmatched_routes_too(make_app, factory, method, path):
     client = make_app(RATE_LIMIT="1 per 10 seconds").test_client()
     token = factory.key()
-    assert get(client, token).status_code == 200
+    assert get(client, token, "/businesses").status_code == 200
     response = client.open(url(path), method=method, headers=bearer(token))
     assert_problem(response, 429, "rate_limited")
     assert client.open(url(path), method=method).status_code in (404, 405)

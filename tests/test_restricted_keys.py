@@ -17,7 +17,7 @@ from agentapi.tokens import hash_token
 
 from .conftest import sql
 from .factories import bearer
-from .helpers import BUSINESS_ROUTES, assert_problem, route_params, url
+from .helpers import BUSINESS_ROUTES, assert_problem, get_json_ok, route_params, url
 
 # api_keys as `agentapi db init` made it before keys carried their restriction.
 OLD_API_KEYS = """
@@ -39,9 +39,7 @@ ALL = "businesses:read invoices:read services:read availability:read"
 
 
 def listed_ids(client, token) -> set[str]:
-    response = client.get(url("/businesses"), headers=bearer(token))
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return {b["id"] for b in response.get_json()["data"]}
+    return {b["id"] for b in get_json_ok(client, token, "/businesses")["data"]}
 
 
 def assert_reads_nothing(client, token, *business_ids: str) -> None:

@@ -8,21 +8,12 @@ from decimal import Decimal
 import pytest
 
 from .conftest import sql
-from .factories import bearer
-from .helpers import url
-
-URL = url("/services")
+from .helpers import get_json_ok
 
 
 @pytest.fixture
 def token(factory):
     return factory.key(scopes=["services:read"])
-
-
-def get(client, token, **params):
-    response = client.get(URL, query_string=params, headers=bearer(token))
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
 
 
 def test_lists_a_service_with_every_field(client, factory, business, token):
@@ -37,7 +28,7 @@ def test_lists_a_service_with_every_field(client, factory, business, token):
         created_at=datetime(2026, 1, 1, 9, 0, 0),
         updated_at=datetime(2026, 1, 1, 9, 0, 0, 5),
     )
-    (item,) = get(client, token, business_id=business["id"])["data"]
+    (item,) = get_json_ok(client, token, "/services", business_id=business["id"])["data"]
     assert item == {
         "id": service["id"],
         "business_id": business["id"],
@@ -55,7 +46,7 @@ def test_lists_a_service_with_every_field(client, factory, business, token):
 def test_lists_only_the_given_business(client, factory, business, token):
     mine = factory.service(business["id"])
     factory.service(factory.business()["id"])
-    data = get(client, token, business_id=business["id"])["data"]
+    data = get_json_ok(client, token, "/services", business_id=business["id"])["data"]
     assert [s["id"] for s in data] == [mine["id"]]
 
 
@@ -63,7 +54,9 @@ def test_lists_only_the_given_business(client, factory, business, token):
 def test_active_filter(client, factory, business, token, active, expected):
     factory.service(business["id"], name="On", is_active=1)
     factory.service(business["id"], name="Off", is_active=0)
-    data = get(client, token, business_id=business["id"], active=active)["data"]
+    data = get_json_ok(client, token, "/services", business_id=business["id"], active=active)[
+        "data"
+    ]
     assert [s["name"] for s in data] == expected
     assert all(s["is_active"] is (active == "true") for s in data)
 
@@ -71,7 +64,7 @@ def test_active_filter(client, factory, business, token, active, expected):
 def test_without_active_both_are_listed(client, factory, business, token):
     factory.service(business["id"], name="On", is_active=1)
     factory.service(business["id"], name="Off", is_active=0)
-    data = get(client, token, business_id=business["id"])["data"]
+    data = get_json_ok(client, token, "/services", business_id=business["id"])["data"]
     assert [s["name"] for s in data] == ["Off", "On"]
 
 
@@ -89,7 +82,7 @@ def test_ordered_by_name_then_id_as_the_database_orders_them(
             business["id"],
         )
     ]
-    data = get(client, token, business_id=business["id"])["data"]
+    data = get_json_ok(client, token, "/services", business_id=business["id"])["data"]
     assert [s["id"] for s in data] == expected
     folded = [s["name"].casefold() for s in data]
     assert folded.index("gamma") == len(folded) - 1
@@ -108,7 +101,7 @@ def test_names_equal_except_case_are_ordered_by_id_and_paginate_cleanly(
         params = {"business_id": business["id"], "limit": 2}
         if cursor:
             params["cursor"] = cursor
-        body = get(client, token, **params)
+        body = get_json_ok(client, token, "/services", **params)
         seen += [s["id"] for s in body["data"]]
         cursor = body["next_cursor"]
         if not cursor:
@@ -120,22 +113,30 @@ def test_deleted_services_are_not_listed(client, factory, sql_conn, business, to
     kept = factory.service(business["id"])
     gone = factory.service(business["id"])
     sql(sql_conn, "UPDATE services SET deleted_at = UTC_TIMESTAMP(6) WHERE id = %s", gone["id"])
-    data = get(client, token, business_id=business["id"])["data"]
+    data = get_json_ok(client, token, "/services", business_id=business["id"])["data"]
     assert [s["id"] for s in data] == [kept["id"]]
 
 
 def test_description_may_be_null(client, factory, business, token):
     factory.service(business["id"], description=None)
-    assert get(client, token, business_id=business["id"])["data"][0]["description"] is None
+    assert (
+        get_json_ok(client, token, "/services", business_id=business["id"])["data"][0][
+            "description"
+        ]
+        is None
+    )
 
 
 def test_paginates_with_the_active_filter(client, factory, business, token):
     active = [factory.service(business["id"], name=f"S{n}", is_active=n % 2) for n in range(9)]
     expected = [s["id"] for s in sorted(active, key=lambda s: s["name"]) if s["is_active"]]
-    first = get(client, token, business_id=business["id"], active="true", limit=3)
-    second = get(
+    first = get_json_ok(
+        client, token, "/services", business_id=business["id"], active="true", limit=3
+    )
+    second = get_json_ok(
         client,
         token,
+        "/services",
         business_id=business["id"],
         active="true",
         limit=3,

@@ -9,7 +9,7 @@ import pytest
 
 from .conftest import sql
 from .factories import bearer
-from .helpers import assert_problem, url
+from .helpers import assert_problem, get, url
 from .test_pagination import walk
 
 SINCE = "2026-03-01T00:00:00Z"
@@ -121,38 +121,33 @@ def test_a_tombstone_cursor_is_bound_to_deleted_since(client, token, deleted_row
     assert_problem(answer, 400, "invalid_parameter")
 
 
-def _get(client, token, path, etag=None, **params):
-    headers = bearer(token)
-    if etag is not None:
-        headers["If-None-Match"] = etag
-    return client.get(url(path), query_string=params, headers=headers)
-
-
 def test_a_list_carries_a_weak_etag_that_changes_with_the_body_only(client, token, factory):
     business = factory.business()
     invoice = factory.invoice(business["id"])
-    first = _get(client, token, "/invoices", business_id=business["id"])
-    again = _get(client, token, "/invoices", business_id=business["id"])
+    first = get(client, token, "/invoices", business_id=business["id"])
+    again = get(client, token, "/invoices", business_id=business["id"])
     assert first.headers["ETag"].startswith('W/"')
     assert first.headers["ETag"] == again.headers["ETag"]
     assert "Authorization" in first.headers["Vary"]
     assert first.headers["Cache-Control"] == "no-store"
     factory.invoice(business["id"])
-    changed = _get(client, token, "/invoices", business_id=business["id"])
+    changed = get(client, token, "/invoices", business_id=business["id"])
     assert changed.headers["ETag"] != first.headers["ETag"]
     assert invoice["id"] in {row["id"] for row in changed.get_json()["data"]}
 
 
 @pytest.mark.parametrize("form", ["same", "strong", "star", "list"])
 def test_a_matching_if_none_match_gets_a_304_without_a_body(client, token, business, form):
-    tag = _get(client, token, "/invoices", business_id=business["id"]).headers["ETag"]
+    tag = get(client, token, "/invoices", business_id=business["id"]).headers["ETag"]
     sent = {
         "same": tag,
         "strong": tag.removeprefix("W/"),
         "star": "*",
         "list": f'W/"0000", {tag}',
     }[form]
-    answer = _get(client, token, "/invoices", etag=sent, business_id=business["id"])
+    answer = get(
+        client, token, "/invoices", headers={"If-None-Match": sent}, business_id=business["id"]
+    )
     assert answer.status_code == 304
     assert answer.get_data() == b""
     assert answer.headers["ETag"] == tag
@@ -161,7 +156,13 @@ def test_a_matching_if_none_match_gets_a_304_without_a_body(client, token, busin
 
 
 def test_a_stale_if_none_match_gets_the_list(client, token, business):
-    answer = _get(client, token, "/invoices", etag='W/"stale"', business_id=business["id"])
+    answer = get(
+        client,
+        token,
+        "/invoices",
+        headers={"If-None-Match": 'W/"stale"'},
+        business_id=business["id"],
+    )
     assert answer.status_code == 200
     assert answer.get_json()["data"] == []
 
@@ -170,17 +171,17 @@ def test_a_304_uses_no_quota_but_records_last_used_at(make_app, factory, sql_con
     client = make_app(RATE_LIMIT="2 per minute", LAST_USED_INTERVAL="0").test_client()
     business = factory.business()
     token = factory.key()
-    first = _get(client, token, "/invoices", business_id=business["id"])
+    first = get(client, token, "/invoices", business_id=business["id"])
     assert first.headers["X-RateLimit-Remaining"] == "1"
     sql(sql_conn, "UPDATE api_keys SET last_used_at = NULL")
     for _ in range(5):
-        answer = _get(client, token, "/invoices", etag=first.headers["ETag"],
+        answer = get(client, token, "/invoices", headers={"If-None-Match": first.headers["ETag"]},
                       business_id=business["id"])  # fmt: skip
         assert answer.status_code == 304
         assert answer.headers["X-RateLimit-Remaining"] == "1"
     assert sql(sql_conn, "SELECT last_used_at FROM api_keys")[0]["last_used_at"] is not None
-    assert _get(client, token, "/invoices", business_id=business["id"]).status_code == 200
-    assert_problem(_get(client, token, "/invoices", business_id=business["id"]), 429,
+    assert get(client, token, "/invoices", business_id=business["id"]).status_code == 200
+    assert_problem(get(client, token, "/invoices", business_id=business["id"]), 429,
                    "rate_limited")  # fmt: skip
 
 
@@ -189,10 +190,18 @@ def test_a_conditional_request_that_is_not_a_304_uses_quota(make_app, factory):
     business = factory.business()
     token = factory.key()
     assert (
-        _get(client, token, "/invoices", etag='W/"x"', business_id=business["id"]).status_code
+        get(
+            client,
+            token,
+            "/invoices",
+            headers={"If-None-Match": 'W/"x"'},
+            business_id=business["id"],
+        ).status_code
         == 200
     )
-    answer = _get(client, token, "/invoices", etag='W/"x"', business_id=business["id"])
+    answer = get(
+        client, token, "/invoices", headers={"If-None-Match": 'W/"x"'}, business_id=business["id"]
+    )
     assert_problem(answer, 429, "rate_limited")
     assert answer.headers["Retry-After"]
 
@@ -205,7 +214,7 @@ def test_the_quota_stays_exact_under_concurrent_conditional_requests(make_app, f
     lock = threading.Lock()
 
     def one() -> None:
-        answer = _get(app.test_client(), token, "/invoices", etag='W/"x"',
+        answer = get(app.test_client(), token, "/invoices", headers={"If-None-Match": 'W/"x"'},
                       business_id=business["id"])  # fmt: skip
         with lock:
             statuses.append(answer.status_code)
@@ -223,13 +232,21 @@ def test_every_request_counts_toward_the_burst_limit(make_app, factory):
     client = make_app(RATE_LIMIT="2 per minute", BURST_LIMIT="4 per minute").test_client()
     business = factory.business()
     token = factory.key()
-    tag = _get(client, token, "/invoices", business_id=business["id"]).headers["ETag"]
+    tag = get(client, token, "/invoices", business_id=business["id"]).headers["ETag"]
     for _ in range(3):
         assert (
-            _get(client, token, "/invoices", etag=tag, business_id=business["id"]).status_code
+            get(
+                client,
+                token,
+                "/invoices",
+                headers={"If-None-Match": tag},
+                business_id=business["id"],
+            ).status_code
             == 304
         )
-    answer = _get(client, token, "/invoices", etag=tag, business_id=business["id"])
+    answer = get(
+        client, token, "/invoices", headers={"If-None-Match": tag}, business_id=business["id"]
+    )
     assert_problem(answer, 429, "rate_limited")
 
 
@@ -241,11 +258,17 @@ def test_the_burst_limit_defaults_to_ten_times_the_quota(make_app):
 def test_an_if_none_match_over_4096_bytes_is_a_400_and_a_malformed_one_matches_nothing(
     client, token, business
 ):
-    answer = _get(client, token, "/invoices", etag='W/"' + "a" * 4100 + '"',
+    answer = get(client, token, "/invoices", headers={"If-None-Match": 'W/"' + "a" * 4100 + '"'},
                   business_id=business["id"])  # fmt: skip
     body = assert_problem(answer, 400, "invalid_parameter")
     assert body["errors"][0]["parameter"] == "If-None-Match"
     assert (
-        _get(client, token, "/invoices", etag="garbage", business_id=business["id"]).status_code
+        get(
+            client,
+            token,
+            "/invoices",
+            headers={"If-None-Match": "garbage"},
+            business_id=business["id"],
+        ).status_code
         == 200
     )

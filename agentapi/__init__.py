@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import auth, db, errors, logs, pipeline, ratelimit
 from .config import ConfigError, load_settings
+from .jsonbody import OrjsonProvider
 from .openapi import build_spec, spec_document
 from .routes import register_all
 from .sqlfiles import load_queries
@@ -26,7 +27,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.config["AGENTAPI"] = settings
     app.config["TESTING"] = settings["TESTING"]
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = OrjsonProvider(app)
     app.url_map.strict_slashes = False
     # '//invoices' is no route: merging would answer it with an HTML redirect whose
     # Location is built from the request's Host header.

@@ -1,8 +1,8 @@
-"""Redis limit storage that answers a request's window stats from its own acquire.
+"""Limit storages: Redis that answers a hit's window from its own acquire; a safer memory://.
 
-flask-limiter asks the storage twice per request: once to take a slot in the moving
-window (before the view) and once for the window's count and start, which the
-X-RateLimit-* headers need (after it). Stock limits runs a Lua script for each: two
+RateLimiter.hit (agentapi/ratelimit.py) asks the storage twice per limit: once to take
+a slot in the moving window and once for the window's count and start, which the
+X-RateLimit-* headers need. Stock limits runs a Lua script for each: two
 round trips. Here one script takes the slot and reads the window in the same step;
 the stats are kept for this thread and handed out, once, to the next stats request
 for the same key and limit. Anything else asks Redis as before.

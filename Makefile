@@ -32,19 +32,15 @@ lint: install
 	$(BIN)/ruff format --check .
 
 # openapi.yaml against Spectral's spectral:oas and the OWASP API Security rulesets
-# (.spectral.yaml), pinned in tools/spectral; any warning fails. Installs Node.js and
-# npm from Debian's packages where missing; --ignore-scripts: the packages need no
+# (.spectral.yaml), pinned in tools/spectral; any warning fails. Node.js and npm come
+# from Debian's packages where missing (tools/system-deps.sh); --ignore-scripts: the packages need no
 # install step, and the one script in the tree only reports installs to a third party.
 SPECTRAL_DIR := tools/spectral
 lint-openapi: $(SPECTRAL_DIR)/node_modules/.installed
 	$(SPECTRAL_DIR)/node_modules/.bin/spectral lint --fail-severity=warn openapi.yaml
 
 $(SPECTRAL_DIR)/node_modules/.installed: $(SPECTRAL_DIR)/package.json $(SPECTRAL_DIR)/package-lock.json
-	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null 2>&1; then sudo=sudo; \
-	  else echo "lint-openapi needs Node.js and npm: install Debian's nodejs and npm packages" >&2; exit 1; fi; \
-	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq nodejs npm; \
-	fi
+	@tools/system-deps.sh lint
 	cd $(SPECTRAL_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -63,11 +59,7 @@ demo:
 # The benchmark (docs/benchmarks.md): never part of `make test`. Installs wrk and
 # redis-server where missing; BENCH_* variables are described in bench/run.py.
 bench: install
-	@for tool in wrk redis-server; do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
-	if [ -n "$$missing" ]; then \
-	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
-	fi
+	@tools/system-deps.sh bench
 	$(BIN)/python -m bench.run
 
 # Two locks with hashes: requirements.lock (what the service runs: docs/deploy.md)

@@ -20,7 +20,7 @@ from .deploy_support import (
 )
 from .helpers import PREFIX, assert_problem, url
 
-assert NGINX, "nginx is not installed: .ci/run installs it"
+assert NGINX, "nginx is not installed: `make test` installs it (tools/system-deps.sh)"
 
 TOKEN = "vb_abcdefgh_" + "S3cr3tS3cr3tS3cr3tS3cr3tS3cr3t12"
 SECRET = TOKEN[12:]

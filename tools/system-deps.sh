@@ -3,15 +3,18 @@
 # `test` start MariaDB when no server answers on the default socket.
 #
 #   tools/system-deps.sh test   everything the suite runs: MariaDB, Redis, nginx,
-#                               php-cli with curl, curl, chromium, python3-venv, make
+#                               php-cli with curl, curl, chromium, python3-venv, make,
+#                               and Node.js with npm for the OpenAPI lint
+#   tools/system-deps.sh lint   Node.js and npm (make lint-openapi)
 #   tools/system-deps.sh demo   python3-venv, and mariadb-server unless
 #                               DEMO_DATABASE_URL names another server
+#   tools/system-deps.sh bench  wrk, redis-server and the mariadb client (make bench)
 #
 # Installs as root, or through sudo when it is there; otherwise names the missing
 # packages in one line and stops. Installs nothing that is already present.
 set -euo pipefail
 
-purpose=${1:?usage: tools/system-deps.sh test|demo}
+purpose=${1:?usage: tools/system-deps.sh test|lint|demo|bench}
 # Server binaries live in sbin, which a non-root PATH often lacks.
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
@@ -20,9 +23,23 @@ have() { command -v "$1" >/dev/null 2>&1; }
 packages=()
 need() { packages+=("$1"); }
 
-python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need python3-venv
+node_and_npm() {
+  have node || need nodejs
+  have npm || need npm
+}
+
+[ "$purpose" = lint ] || python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need python3-venv
 case "$purpose" in
+lint)
+  node_and_npm
+  ;;
+bench)
+  have wrk || need wrk
+  have redis-server || need redis-server
+  have mariadb || need mariadb-client
+  ;;
 test)
+  node_and_npm
   have mariadbd || need mariadb-server
   have redis-server || need redis-server
   have nginx || need nginx
@@ -36,7 +53,7 @@ demo)
   [ -n "${DEMO_DATABASE_URL:-}" ] || have mariadbd || need mariadb-server
   ;;
 *)
-  echo "usage: tools/system-deps.sh test|demo" >&2
+  echo "usage: tools/system-deps.sh test|lint|demo|bench" >&2
   exit 2
   ;;
 esac

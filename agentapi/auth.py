@@ -15,6 +15,7 @@ from flask import Flask, current_app, g, request
 from . import ratelimit, tokens
 from .db import fetch_all, fetch_one
 from .errors import REALM, ApiError
+from .keycache import KeyCache
 
 SCOPES = ("businesses:read", "invoices:read", "services:read", "availability:read")
 # Compared against when the prefix is unknown, so that both paths do the same work.
@@ -106,9 +107,14 @@ def _lookup(token: str) -> ApiKey:
     prefix = tokens.prefix_of(token)
     if prefix is None:
         raise _invalid_token()
+    digest = tokens.hash_token(token)
+    cache: KeyCache[ApiKey] = current_app.extensions["agentapi.key_cache"]
+    cached = cache.get(digest)
+    if cached is not None:
+        return cached
     row = fetch_one("get_key_by_prefix", prefix=prefix)
     stored = row["key_hash"] if row else _DUMMY_HASH
-    hash_matches = hmac.compare_digest(stored.encode(), tokens.hash_token(token).encode())
+    hash_matches = hmac.compare_digest(stored.encode(), digest.encode())
     now = datetime.now(UTC).replace(tzinfo=None)
     if (
         row is None
@@ -122,7 +128,7 @@ def _lookup(token: str) -> ApiKey:
     # flag keeps a key whose businesses are all gone reading nothing, not everything.
     restricted = bool(businesses) or bool(row["restricted"])
     readable = frozenset(businesses.split(",")) if businesses else frozenset()
-    return ApiKey(
+    key = ApiKey(
         id=row["id"],
         prefix=row["prefix"],
         name=row["name"],
@@ -132,6 +138,8 @@ def _lookup(token: str) -> ApiKey:
         expires_at=row["expires_at"],
         last_used_at=row["last_used_at"],
     )
+    cache.put(digest, key, key.expires_at)
+    return key
 
 
 def _is_public() -> bool:
@@ -225,9 +233,10 @@ def require_scope() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Keep the set of key prefixes for this app (see KeyPrefixes)."""
+    """Keep the set of key prefixes and the verified keys for this app."""
 
     def read_prefixes() -> set[str]:
         return {row["prefix"] for row in fetch_all("list_key_prefixes")}
 
     app.extensions["agentapi.key_prefixes"] = KeyPrefixes(read_prefixes)
+    app.extensions["agentapi.key_cache"] = KeyCache(app.config["AGENTAPI"]["KEY_CACHE_SECONDS"])

@@ -236,6 +236,12 @@ SETTINGS: tuple[Setting, ...] = (
         "TRUSTED_PROXIES", "0", _whole(0, 5), "proxies in front whose X-Forwarded-* are believed"
     ),
     Setting(
+        "KEY_CACHE_SECONDS",
+        "0.5",
+        _seconds(0, 1),
+        "seconds a verified key is reused per process; a revoked key stops within it",
+    ),
+    Setting(
         "LAST_USED_INTERVAL",
         "60",
         _seconds(0, 86400),

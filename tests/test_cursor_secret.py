@@ -161,7 +161,7 @@ def test_the_stored_secret_is_read_once_per_process(app, client, token, two_busi
         before = database.statements_run
         cursor_of(client, token)
         counts.append(database.statements_run - before)
-    # The first page also reads the secret; later ones run only the key and the page.
+    # The first page also reads the secret; later ones run only the page (the key is kept).
     assert counts[0] == counts[2] + 1 and counts[1] == counts[2], counts
 
 

@@ -64,11 +64,38 @@ def test_expire_refuses_a_revoked_or_unknown_key(cli, factory):
     assert cli("keys", "expire", "zzzzzzzz", "--in", "1").exit_code != 0
 
 
-def test_revoke_stops_a_key_at_once(client, factory, cli):
+def test_revoke_stops_a_key_within_the_key_cache_time(app, client, factory, cli):
     token = factory.key()
-    assert status(client, token) == 200
+    assert status(client, token) == 200  # verified now, and kept for KEY_CACHE_SECONDS
     assert cli("keys", "revoke", token[3:11]).exit_code == 0
+    revoked_at = time.monotonic()
+    ttl = app.config["AGENTAPI"]["KEY_CACHE_SECONDS"]
+    assert 0 < ttl <= 1
+    while status(client, token) == 200:
+        assert time.monotonic() - revoked_at < ttl, "a revoked key outlived the key cache"
+        time.sleep(0.02)
     assert status(client, token) == 401
+
+
+def test_a_key_is_looked_up_once_per_cache_time_and_expiry_still_applies_at_once(
+    app, client, factory, sql_conn
+):
+    token = factory.key()
+    database = app.extensions["agentapi.db"]
+    assert status(client, token) == 200
+    before = database.statements_run
+    assert [status(client, token) for _ in range(5)] == [200] * 5
+    assert database.statements_run - before == 5  # the pages only: no key lookups
+    # An expiry moved forward is not seen while the key is kept; once past the kept
+    # expires_at, the key fails at once, whatever the cache.
+    ttl = app.config["AGENTAPI"]["KEY_CACHE_SECONDS"]
+    expires = datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=ttl + 0.3)
+    sql(sql_conn, "UPDATE api_keys SET expires_at = %s WHERE prefix = %s", expires, token[3:11])
+    time.sleep(ttl)
+    assert status(client, token) == 200  # read again (expires in a moment) and kept
+    while datetime.now(UTC).replace(tzinfo=None) < expires:
+        time.sleep(0.02)
+    assert status(client, token) == 401  # within the cache time, yet expired
 
 
 def test_keys_list_never_prints_hashes_or_tokens(cli, factory, sql_conn):

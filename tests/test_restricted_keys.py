@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
@@ -54,7 +55,7 @@ def assert_reads_nothing(client, token, *business_ids: str) -> None:
 
 @pytest.mark.parametrize("how", ["unlinked", "business hard-deleted"])
 def test_a_restricted_key_reads_nothing_once_its_businesses_are_gone(
-    client, factory, sql_conn, how
+    app, client, factory, sql_conn, how
 ):
     mine, other = factory.business(), factory.business()
     token = factory.key(businesses=(mine["id"],))
@@ -65,6 +66,8 @@ def test_a_restricted_key_reads_nothing_once_its_businesses_are_gone(
     else:
         sql(sql_conn, "DELETE FROM businesses WHERE id = %s", mine["id"])
         sql(sql_conn, "DELETE FROM api_key_businesses WHERE business_id = %s", mine["id"])
+    # A key's businesses, like its revocation, are read again within the key cache time.
+    time.sleep(app.config["AGENTAPI"]["KEY_CACHE_SECONDS"])
     assert_reads_nothing(client, token, mine["id"], other["id"])
 
 

@@ -77,6 +77,32 @@ class RateLimiter:
             raise RateLimitExceeded(limit, window)
         return window
 
+    def hit_all(self, hits: list[tuple[RateLimitItem, tuple[str, ...], int]]) -> list[Window]:
+        """Take each (limit, identifiers, cost) in turn, as hit would, and stop at the
+        first that does not fit (raise RateLimitExceeded; the hits before it stay taken).
+        One round trip in all where the storage can (limitstore.OneTripRedisStorage)."""
+        storage = self._strategy.storage
+        if not isinstance(storage, limitstore.OneTripRedisStorage):
+            return [self.hit(limit, *identifiers, cost=cost) for limit, identifiers, cost in hits]
+        entries = [
+            (limit.key_for(*identifiers), limit.amount, limit.get_expiry(), cost)
+            for limit, identifiers, cost in hits
+        ]
+        windows = []
+        for (limit, _ids, _cost), (taken, start, count) in zip(
+            hits, storage.acquire_entries(entries), strict=False
+        ):
+            window = Window(
+                limit=limit.amount,
+                seconds=limit.get_expiry(),
+                remaining=max(0, limit.amount - count),
+                reset_at=start + limit.get_expiry(),
+            )
+            if not taken:
+                raise RateLimitExceeded(limit, window)
+            windows.append(window)
+        return windows
+
     def window(self, limit: RateLimitItem, *identifiers: str) -> Window:
         """The window as it stands (after this thread's hit, from the same round trip)."""
         stats = self._strategy.get_window_stats(limit, *identifiers)
@@ -117,17 +143,35 @@ def _view_operation() -> Any:
     return getattr(view, "operation", None)
 
 
-def _take_quota(key_id: str, cost: int) -> None:
-    """Take cost slots of every per-key limit, or raise (the window rides on g either way)."""
+def _quota_hits(key_id: str, cost: int) -> list[tuple[RateLimitItem, tuple[str, ...], int]]:
+    return [(item, ("key", key_id), cost) for item in limits().per_key]
+
+
+def _is_quota(item: RateLimitItem) -> bool:
+    """Whether the limit is one of the per-key quota limits (the very object, not an equal
+    one: a burst limit may be written as the same rate)."""
+    return any(item is quota for quota in limits().per_key)
+
+
+def _take(hits: list[tuple[RateLimitItem, tuple[str, ...], int]], key_id: str) -> None:
+    """Take the hits, or raise; the quota's window rides on g either way (for headers)."""
     config = limits()
-    windows = []
-    for item in config.per_key:
-        try:
-            windows.append(config.limiter.hit(item, "key", key_id, cost=cost))
-        except RateLimitExceeded as exc:
-            g.rate_window = exc.window  # a 429 carries the headers of the limit it broke
-            raise
-    g.rate_window = min(windows, key=lambda w: w.remaining)
+    try:
+        windows = config.limiter.hit_all(hits)
+    except RateLimitExceeded as exc:
+        # A 429 carries the headers of the quota limit it broke, or of the quota when the
+        # burst limit broke.
+        g.rate_window = (
+            exc.window
+            if _is_quota(exc.limit)
+            else config.limiter.window(config.per_key[0], "key", key_id)
+        )
+        raise
+    quota_windows = [
+        w for (item, _ids, _cost), w in zip(hits, windows, strict=True) if _is_quota(item)
+    ]
+    if quota_windows:
+        g.rate_window = min(quota_windows, key=lambda w: w.remaining)
 
 
 def take_request_slot() -> None:
@@ -136,25 +180,23 @@ def take_request_slot() -> None:
     Every request of a key takes a slot of the burst limit. It then takes its cost
     (1, or the setting its operation names) of the quota, except a conditional request
     to a list: a 304 uses no quota, so its quota is settled after the view
-    (settle_deferred_quota), when the answer is known. Requests without a valid key
-    (public routes, failed tokens) are not counted here: failed tokens are limited
-    per address by the authentication step.
+    (settle_deferred_quota), when the answer is known. Both are taken in one round
+    trip to the limit storage. Requests without a valid key (public routes, failed
+    tokens) are not counted here: failed tokens are limited per address by the
+    authentication step.
     """
     key = g.get("api_key")
     if key is None:
         return
     config = limits()
-    try:
-        config.limiter.hit(config.burst, "burst", key.id)
-    except RateLimitExceeded:
-        g.rate_window = config.limiter.window(config.per_key[0], "key", key.id)
-        raise
+    hits: list[tuple[RateLimitItem, tuple[str, ...], int]] = [(config.burst, ("burst", key.id), 1)]
     op = _view_operation()
     cost = current_app.config["AGENTAPI"][op.cost_setting] if op and op.cost_setting else 1
     if op is not None and op.paginated and "If-None-Match" in request.headers:
         g.deferred_quota = cost
-        return
-    _take_quota(key.id, cost)
+    else:
+        hits += _quota_hits(key.id, cost)
+    _take(hits, key.id)
 
 
 def settle_deferred_quota(response: Response) -> Response:
@@ -172,7 +214,7 @@ def settle_deferred_quota(response: Response) -> Response:
         g.rate_window = config.limiter.window(config.per_key[0], "key", key.id)
         return response
     try:
-        _take_quota(key.id, cost)
+        _take(_quota_hits(key.id, cost), key.id)
     except RateLimitExceeded as exc:
         return _rate_limited_response(exc)
     return response

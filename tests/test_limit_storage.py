@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
+from .conftest import sql
 from .factories import bearer
 from .helpers import url
 
@@ -48,16 +49,16 @@ def script_calls(url: str) -> int:
     return sum(v["calls"] for k, v in stats.items() if k in ("cmdstat_evalsha", "cmdstat_eval"))
 
 
-def test_each_counted_request_costs_one_round_trip_to_redis_per_limit(make_app, factory, redis_url):
-    # Two limits count every request: the burst limit and the quota. Each takes its
-    # slot and reads its window (for the headers) in one script call.
+def test_each_counted_request_costs_one_round_trip_to_redis(make_app, factory, redis_url):
+    # Two limits count every request: the burst limit and the quota. One script call
+    # takes both slots and reads both windows (for the headers).
     app = make_app(RATELIMIT_STORAGE_URI=redis_url, RATE_LIMIT="1000 per minute")
     client, token = app.test_client(), factory.key()
     client.get(url("/businesses"), headers=bearer(token))
     before = script_calls(redis_url)
     for _ in range(5):
         assert client.get(url("/businesses"), headers=bearer(token)).status_code == 200
-    assert script_calls(redis_url) - before == 5 * 2
+    assert script_calls(redis_url) - before == 5
 
 
 def test_remaining_counts_down_then_429_with_retry_after(make_app, factory, redis_url):
@@ -83,3 +84,29 @@ def test_window_is_shared_between_apps_on_one_redis(make_app, factory, redis_url
         == "0"
     )
     assert first.get(url("/businesses"), headers=bearer(token)).status_code == 429
+
+
+def test_a_burst_refusal_carries_the_quota_headers_and_takes_no_quota(make_app, factory, redis_url):
+    app = make_app(
+        RATELIMIT_STORAGE_URI=redis_url, RATE_LIMIT="10 per minute", BURST_LIMIT="3 per minute"
+    )
+    client, token = app.test_client(), factory.key()
+    answers = [client.get(url("/businesses"), headers=bearer(token)) for _ in range(5)]
+    assert [r.status_code for r in answers] == [200, 200, 200, 429, 429]
+    # The quota's own window: 3 taken of 10; the refused requests took none of it.
+    assert [r.headers["X-RateLimit-Remaining"] for r in answers] == ["9", "8", "7", "7", "7"]
+    assert all(r.headers["X-RateLimit-Limit"] == "10" for r in answers)
+
+
+def test_a_quota_refusal_still_takes_its_burst_slot(make_app, factory, redis_url, sql_conn):
+    app = make_app(
+        RATELIMIT_STORAGE_URI=redis_url, RATE_LIMIT="2 per minute", BURST_LIMIT="4 per minute"
+    )
+    client, token = app.test_client(), factory.key()
+    statuses = [client.get(url("/businesses"), headers=bearer(token)).status_code for _ in range(4)]
+    assert statuses == [200, 200, 429, 429]
+    (key,) = sql(sql_conn, "SELECT id FROM api_keys WHERE prefix = %s", token[3:11])
+    key_id = key["id"]
+    burst = redis.Redis.from_url(redis_url)
+    counted = [k for k in burst.keys("*") if b"burst" in k and key_id.encode() in k]
+    assert len(counted) == 1 and burst.llen(counted[0]) == 4

@@ -1,7 +1,8 @@
 """The query floor: the bare app a developer would write for the same data, per route.
 
 No auth, no limits, no validation, no cursors: Flask, one persistent PyMySQL connection
-per worker process with PyMySQL's defaults (DictCursor, its own converters, TLS left
+per worker (per thread of a threaded worker: PyMySQL connections are not thread-safe)
+with PyMySQL's defaults (DictCursor, its own converters, TLS left
 to PyMySQL's default), the natural statement of each first page written by hand (not
 the service's tuned statements from sql/), dates and decimals stringified, `jsonify`.
 It reaches the database the way AGENTAPI_DATABASE_URL says (unix socket or TCP), so a
@@ -12,6 +13,7 @@ same gunicorn config (and so the same worker model) as the service.
 from __future__ import annotations
 
 import os
+import threading
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -73,21 +75,21 @@ SELECT id, business_id, service_id, starts_at, ends_at, capacity, booked
 """
 
 app = Flask(__name__)
-_conn: list[pymysql.connections.Connection] = []
+_local = threading.local()
 
 
 def connection() -> pymysql.connections.Connection:
-    """This process's one connection, opened on first use (after gunicorn forks)."""
-    if not _conn:
-        _conn.append(
-            pymysql.connect(
-                **TARGET.connect_kwargs(),
-                charset="utf8mb4",
-                autocommit=True,
-                cursorclass=pymysql.cursors.DictCursor,
-            )
+    """This worker thread's one connection, opened on first use (after gunicorn forks)."""
+    conn: pymysql.connections.Connection | None = getattr(_local, "conn", None)
+    if conn is None:
+        conn = pymysql.connect(
+            **TARGET.connect_kwargs(),
+            charset="utf8mb4",
+            autocommit=True,
+            cursorclass=pymysql.cursors.DictCursor,
         )
-    return _conn[0]
+        _local.conn = conn
+    return conn
 
 
 def query(sql: str, *params) -> list[dict]:

@@ -759,18 +759,18 @@ def report(
         "",
         "## Results",
         "",
-        f"wrk, 2 threads, {CONNECTIONS} connections, {DURATION} s per run, on the same machine; "
-        f"{RUNS} rounds, the rows measured in turn in each round, each service row right "
-        f"after its floor row. req/s and latencies are medians over the rounds; 'x floor' "
-        f"is the median over the rounds of the service row's req/s over its floor row's in "
-        f"the same round. gunicorn with deploy/gunicorn.conf.py for every app: {WORKERS} sync "
-        f"workers; the service's limit counters in one redis-server (rate limit "
-        f"`{RATE_LIMIT}`). 'db over' is how the apps reach MariaDB: its unix socket or TCP "
-        f"to 127.0.0.1:3306. The floor (bench/floor_app.py) is the bare app: the natural "
-        f"statement per route, PyMySQL's defaults, DictCursor, dates and decimals "
-        f"stringified, `jsonify`; no key, no limit, no validation. /invoices rows are "
-        f"compared with the floor's /invoices first page, the others with the floor's "
-        f"same route.",
+        f"wrk, 2 threads, {CONNECTIONS} connections, {DURATION} s per run, on the same "
+        f"machine; {RUNS} rounds, the rows measured in turn in each round, each service row "
+        f"right after its floor row. req/s and latencies are medians over the rounds; 'x "
+        f"floor' is the median over the rounds of the service row's req/s over its floor row's"
+        f" in the same round. gunicorn with deploy/gunicorn.conf.py for every app: {WORKERS} "
+        f"gthread workers of {os.environ.get('AGENTAPI_THREADS', '4')} threads (the floor "
+        f"keeps a connection per thread); the service's limit counters in one redis-server "
+        f"(rate limit `{RATE_LIMIT}`). 'db over' is how the apps reach MariaDB: its unix "
+        f"socket or TCP to 127.0.0.1:3306. The floor (bench/floor_app.py) is the bare app: the"
+        f" natural statement per route, PyMySQL's defaults, DictCursor, dates and decimals "
+        f"stringified, `jsonify`; no key, no limit, no validation. /invoices rows are compared"
+        f" with the floor's /invoices first page, the others with the floor's same route.",
         "",
         *lines,
         "",

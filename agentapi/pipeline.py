@@ -6,7 +6,7 @@ parameters (400), checks the business (404) and reads the database (503). Every
 response, the view's or an error's, then goes through AFTER_VIEW in order.
 
 To add a step, write a function in the module of its concern and put it in its place
-here. Nothing else registers a request hook: flask-limiter's hooks count nothing (no
+here. Nothing else registers a request hook: flask-limiter's are taken off again (no
 limit is declared to it, agentapi/ratelimit.py), and werkzeug's route match happens
 before the first step but is answered only by `raise_routing_error`, after the key
 was counted. Which answers count against a key follows from this order, and

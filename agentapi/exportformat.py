@@ -1,6 +1,6 @@
 """The export's body: lines the server wrote (sql/invoices/export_*), joined into NDJSON or CSV.
 
-Each statement returns (id, keyset value, line) per invoice, and export_invoice_items
+Each statement returns (id, keyset value, line) per invoice, and list_invoice_items
 (invoice_id, line) per item: a line is the object of /invoices as compact JSON, or the
 invoice's CSV record. A row thus crosses the wire as one value, and no Python object is
 made per field; tests compare every line with what /invoices returns.
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
+from .jsonbody import with_array
 
 # The CSV header: the invoice object's fields, customer.name and customer.email flattened.
 CSV_HEADER = (
@@ -27,10 +29,7 @@ def ndjson_lines(rows: Sequence[Sequence[Any]], items: dict[str, list[str]] | No
     if items is None:
         text = "\n".join([row[LINE] for row in rows])
     else:
-        # An invoice line ends with its closing brace: the items go in before it.
-        text = "\n".join(
-            [f'{row[LINE][:-1]},"items":[{",".join(items.get(row[0], ()))}]}}' for row in rows]
-        )
+        text = "\n".join([with_array(row[LINE], "items", items.get(row[0], ())) for row in rows])
     return (text + "\n").encode()
 
 

@@ -1,4 +1,4 @@
-"""JSON bodies written with orjson: the same JSON, in a fraction of the time.
+"""JSON bodies: written with orjson, or joined from JSON texts the database wrote.
 
 Flask's default provider runs the standard json module; a page of 50 invoices spends
 about a tenth of its time there (docs/benchmarks.md). Every value the views return is
@@ -8,6 +8,7 @@ already a str, int, bool, None, list or dict, so orjson writes the same document
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -30,3 +31,12 @@ class OrjsonProvider(JSONProvider):
         """A JSON response whose body is orjson's bytes, without a str round trip."""
         obj = self._prepare_response_obj(args, kwargs)
         return Response(orjson.dumps(obj), mimetype="application/json")
+
+
+def with_array(line: str, name: str, members: Iterable[str]) -> str:
+    """A JSON object's text with one more member, an array of JSON texts, at its end.
+
+    line is a compact object the database wrote (it ends with its closing brace), such
+    as an invoice, which gets its items: `{...,"items":[{...},{...}]}`.
+    """
+    return f'{line[:-1]},"{name}":[{",".join(members)}]}}'

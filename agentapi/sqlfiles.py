@@ -1,4 +1,11 @@
-"""The SQL-file registry: every statement in sql/<area>/<name>.sql, checked at start-up."""
+"""The SQL-file registry: every statement in sql/<area>/<name>.sql, checked at start-up.
+
+A statement may name a fragment on a line of its own, `-- include: NAME`: the line is
+replaced, when the files are loaded, by sql/fragments/NAME.sql (after its leading
+comments). A JSON object that several statements write (an invoice line) is thus
+written once, and every statement is still one fixed text: nothing is assembled per
+request.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,8 @@ _PACKAGE = Path(__file__).resolve().parent
 SQL_ROOT = _PACKAGE / "sql" if (_PACKAGE / "sql").is_dir() else _PACKAGE.parent / "sql"
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 HEADER_LINE = re.compile(r"--\s*(name|params|returns):\s*(.*)")
+INCLUDE_LINE = re.compile(r"\s*--\s*include:\s*(\w+)\s*")
+FRAGMENTS = "fragments"
 
 
 class QueryFileError(Exception):
@@ -28,23 +37,43 @@ class Query:
     path: Path
 
 
+def read_fragment(root: Path, name: str, within: tuple[str, ...] = ()) -> str:
+    """sql/fragments/NAME.sql without its leading comment lines, its own includes done."""
+    path = root / FRAGMENTS / f"{name}.sql"
+    if name in within:
+        raise QueryFileError(f"{FRAGMENTS}/{name}.sql: includes itself")
+    if not path.is_file():
+        raise QueryFileError(f"{FRAGMENTS}/{name}.sql: no such fragment")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    while lines and (not lines[0].strip() or lines[0].strip().startswith("--")):
+        lines.pop(0)
+    done = []
+    for line in lines:
+        include = INCLUDE_LINE.fullmatch(line)
+        done.append(read_fragment(root, include.group(1), (*within, name)) if include else line)
+    return "\n".join(done).strip()
+
+
 def parse_query_file(path: Path) -> Query:
     """Parse one file: a header of -- name/params/returns lines, then one statement."""
     text = path.read_text(encoding="utf-8")
+    # sql/<area>/<name>.sql, also for a tree outside the repository (path.relative_to
+    # the repository would raise ValueError there instead of the QueryFileError).
+    where = "/".join(path.parts[-3:])
     header: dict[str, str] = {}
     body_lines: list[str] = []
     for line in text.splitlines():
         match = HEADER_LINE.fullmatch(line.strip())
+        include = INCLUDE_LINE.fullmatch(line)
         if match and not body_lines:
             header[match.group(1)] = match.group(2).strip()
+        elif include:
+            body_lines.append(read_fragment(path.parent.parent, include.group(1)))
         elif line.strip().startswith("--") and not body_lines:
             continue
         else:
             body_lines.append(line)
     sql = "\n".join(body_lines).strip().rstrip(";").strip()
-    # sql/<area>/<name>.sql, also for a tree outside the repository (path.relative_to
-    # the repository would raise ValueError there instead of the QueryFileError).
-    where = "/".join(path.parts[-3:])
     for field in ("name", "params", "returns"):
         if field not in header:
             raise QueryFileError(f"{where}: header lacks '-- {field}:'")
@@ -73,6 +102,8 @@ def load_queries(root: Path = SQL_ROOT) -> dict[str, Query]:
     """Load and check every sql/<area>/*.sql file; names must be unique."""
     queries: dict[str, Query] = {}
     for path in sorted(root.glob("*/*.sql")):
+        if path.parent.name == FRAGMENTS:
+            continue
         query = parse_query_file(path)
         if query.name in queries:
             raise QueryFileError(f"{path}: query name {query.name!r} used twice")

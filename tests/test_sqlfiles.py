@@ -117,3 +117,46 @@ def test_the_error_names_the_file(root):
     with pytest.raises(QueryFileError) as caught:
         load_queries(root)
     assert "things/list_things.sql" in str(caught.value)
+
+
+INCLUDING = """-- name: list_things
+-- params: business_id
+-- returns: rows (id, line)
+SELECT id,
+       -- include: thing_line
+       AS line
+  FROM things WHERE business_id = %(business_id)s
+"""
+
+
+def test_an_include_line_is_replaced_by_the_fragment_and_its_own_includes(root):
+    fragment = "-- fragment: thing_line\n-- a comment\nCONCAT('{\"id\":', id,\n-- include: end\n"
+    write(root, fragment, "fragments", "thing_line")
+    write(root, "-- fragment: end\n'}')\n", "fragments", "end")
+    write(root, INCLUDING)
+    queries = load_queries(root)
+    assert queries["list_things"].sql == (
+        "SELECT id,\nCONCAT('{\"id\":', id,\n'}')\n       AS line\n"
+        "  FROM things WHERE business_id = %(business_id)s"
+    )
+    assert "thing_line" not in queries and "end" not in queries  # fragments are no queries
+
+
+def test_an_unknown_or_self_including_fragment_is_an_error(root):
+    write(root, INCLUDING)
+    with pytest.raises(QueryFileError, match="fragments/thing_line.sql: no such fragment"):
+        load_queries(root)
+    looping = "-- fragment: thing_line\nCONCAT(\n-- include: thing_line\n"
+    write(root, looping, "fragments", "thing_line")
+    with pytest.raises(QueryFileError, match="includes itself"):
+        load_queries(root)
+
+
+def test_the_invoice_line_is_written_once_for_the_pages_and_the_export():
+    queries = load_queries()
+    line = queries["list_invoices_by_issue_date_desc"].sql.split("SELECT id, issue_date,")[1]
+    line = line.split("AS line")[0].strip()
+    assert line.startswith("CONCAT('{\"id\":'") and "created_at" in line
+    for name, query in queries.items():
+        if name.startswith(("list_invoices_by_", "export_invoices_ndjson_by_")):
+            assert line in query.sql, name

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 from flask import Blueprint, Response, g
 
 from .. import tombstones
 from ..db import fetch_all
-from ..formats import utc_timestamp
+from ..jsonbody import with_array
 from ..operations import operation
 from ..pagination import Keyset, Pager
 from ..params import CURSOR, LIMIT, parse_query
@@ -18,37 +17,6 @@ from ..tombstones import DELETED_SINCE
 bp = Blueprint("businesses", __name__)
 PARAMS = (DELETED_SINCE, LIMIT, CURSOR)
 KEYSET = Keyset("businesses", ("id",))
-
-
-def shape_template(row: dict[str, Any]) -> dict[str, Any]:
-    """An invoice template as the API shows it."""
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "is_default": bool(row["is_default"]),
-        "payment_terms_days": row["payment_terms_days"],
-        "notes": row["notes"],
-        "footer": row["footer"],
-        "created_at": utc_timestamp(row["created_at"]),
-        "updated_at": utc_timestamp(row["updated_at"]),
-    }
-
-
-def shape_business(row: dict[str, Any], templates: list[dict[str, Any]]) -> dict[str, Any]:
-    """A business as the API shows it."""
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "legal_name": row["legal_name"],
-        "email": row["email"],
-        "phone": row["phone"],
-        "country": row["country"],
-        "currency": row["currency"],
-        "timezone": row["timezone"],
-        "created_at": utc_timestamp(row["created_at"]),
-        "updated_at": utc_timestamp(row["updated_at"]),
-        "invoice_templates": [shape_template(t) for t in templates],
-    }
 
 
 @bp.get("/businesses")
@@ -78,11 +46,13 @@ def list_businesses() -> Response:
     pager = Pager(KEYSET, {}, args["cursor"], args["limit"], ("",))
     (after_id,) = pager.position
     rows = fetch_all("list_businesses", after_id=after_id, limit=pager.fetch_limit, **restriction)
-    templates: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    templates: dict[str, list[str]] = defaultdict(list)
     page_ids = tuple(row["id"] for row in rows[: pager.limit])
     if page_ids:
         for template in fetch_all("list_invoice_templates", business_ids=page_ids):
-            templates[template["business_id"]].append(template)
-    return pager.response(
-        rows, lambda row: shape_business(row, templates[row["id"]]), lambda row: [row["id"]]
+            templates[template["business_id"]].append(template["line"])
+    return pager.lines_response(
+        rows,
+        lambda row: with_array(row["line"], "invoice_templates", templates[row["id"]]),
+        lambda row: [row["id"]],
     )

@@ -112,7 +112,7 @@ class Export:
             if rows:
                 ids = tuple(row[0] for row in rows)
                 for invoice_id, line in self.snapshot.rows(
-                    "export_invoice_items", {"invoice_ids": ids}
+                    "list_invoice_items", {"invoice_ids": ids}
                 ):
                     items[invoice_id].append(line)
         return ndjson_lines(rows, items)

@@ -11,7 +11,8 @@ from flask import Blueprint, Response
 from .. import tombstones
 from ..access import require_key_access, require_readable_business
 from ..db import fetch_all
-from ..formats import decimal_text, iso_date, money, position_timestamp, utc_timestamp
+from ..formats import position_timestamp
+from ..jsonbody import with_array
 from ..operations import operation
 from ..pagination import Keyset, Pager
 from ..params import (
@@ -110,46 +111,6 @@ KEYSETS = {
 FILTERS = ("business_id", "status", "issued_from", "issued_to", "updated_since", "sort")
 
 
-def shape_item(row: dict[str, Any]) -> dict[str, Any]:
-    """An invoice line item as the API shows it."""
-    return {
-        "id": row["id"],
-        "position": row["position"],
-        "service_id": row["service_id"],
-        "description": row["description"],
-        "quantity": decimal_text(row["quantity"], 3),
-        "unit_price": money(row["unit_price"]),
-        "tax_rate": money(row["tax_rate"]),
-        "amount": money(row["amount"]),
-    }
-
-
-def shape_invoice(row: dict[str, Any], items: list[dict[str, Any]] | None) -> dict[str, Any]:
-    """An invoice as the API shows it; items only when they were asked for."""
-    shaped = {
-        "id": row["id"],
-        "business_id": row["business_id"],
-        "template_id": row["template_id"],
-        "number": row["number"],
-        "status": row["status"],
-        "customer": {"name": row["customer_name"], "email": row["customer_email"]},
-        "currency": row["currency"],
-        "issue_date": iso_date(row["issue_date"]),
-        "due_date": iso_date(row["due_date"]),
-        "subtotal": money(row["subtotal"]),
-        "tax_total": money(row["tax_total"]),
-        "total": money(row["total"]),
-        "amount_paid": money(row["amount_paid"]),
-        "amount_due": money(row["total"] - row["amount_paid"]),
-        "paid_at": utc_timestamp(row["paid_at"]),
-        "created_at": utc_timestamp(row["created_at"]),
-        "updated_at": utc_timestamp(row["updated_at"]),
-    }
-    if items is not None:
-        shaped["items"] = [shape_item(item) for item in items]
-    return shaped
-
-
 def keyset_value(row: dict[str, Any], column: str) -> str:
     """The sort column's value of a row, exactly, for a cursor."""
     value = row[column]
@@ -199,21 +160,19 @@ def list_invoices() -> Response:
     if not rows:
         # The query returns rows only for a live business: tell 404 from an empty page.
         require_readable_business(args["business_id"])
-    items: dict[str, list[dict[str, Any]]] | None = None
-    if args["include"] == "items":
-        items = items_of(rows[: pager.limit])
-    return pager.response(
-        rows,
-        lambda row: shape_invoice(row, None if items is None else items[row["id"]]),
-        lambda row: [keyset_value(row, column), row["id"]],
-    )
+    items = item_lines(rows[: pager.limit]) if args["include"] == "items" else None
+
+    def line_of(row: dict[str, Any]) -> str:
+        return row["line"] if items is None else with_array(row["line"], "items", items[row["id"]])
+
+    return pager.lines_response(rows, line_of, lambda row: [keyset_value(row, column), row["id"]])
 
 
-def items_of(invoices: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """The line items of these invoices by invoice id, read with one statement."""
-    items: dict[str, list[dict[str, Any]]] = defaultdict(list)
+def item_lines(invoices: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """The line items of these invoices as JSON texts by invoice id, read with one statement."""
+    items: dict[str, list[str]] = defaultdict(list)
     page_ids = tuple(row["id"] for row in invoices)
     if page_ids:
         for item in fetch_all("list_invoice_items", invoice_ids=page_ids):
-            items[item["invoice_id"]].append(item)
+            items[item["invoice_id"]].append(item["line"])
     return items

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Response
 
 from .. import tombstones
 from ..access import require_key_access, require_readable_business
 from ..db import fetch_all
-from ..formats import money, utc_timestamp
 from ..operations import operation
 from ..pagination import Keyset, Pager
 from ..params import CURSOR, LIMIT, Param, business_id_param, choice_parser, parse_query
@@ -31,22 +28,6 @@ PARAMS = (
     CURSOR,
 )
 KEYSET = Keyset("services", ("text", "id"))
-
-
-def shape_service(row: dict[str, Any]) -> dict[str, Any]:
-    """A service as the API shows it."""
-    return {
-        "id": row["id"],
-        "business_id": row["business_id"],
-        "name": row["name"],
-        "description": row["description"],
-        "duration_minutes": row["duration_minutes"],
-        "price": money(row["price"]),
-        "currency": row["currency"],
-        "is_active": bool(row["is_active"]),
-        "created_at": utc_timestamp(row["created_at"]),
-        "updated_at": utc_timestamp(row["updated_at"]),
-    }
 
 
 @bp.get("/services")
@@ -88,4 +69,4 @@ def list_services() -> Response:
     if not rows:
         # The query returns rows only for a live business: tell 404 from an empty page.
         require_readable_business(args["business_id"])
-    return pager.response(rows, shape_service, lambda row: [row["name"], row["id"]])
+    return pager.lines_response(rows, lambda row: row["line"], lambda row: [row["name"], row["id"]])

@@ -1,9 +1,11 @@
 -- name: list_businesses
 -- params: after_id, restricted, key_id, limit
--- returns: rows (id, name, legal_name, email, phone, country, currency, timezone,
---          created_at, updated_at) ordered by id, after the keyset position after_id;
---          with restricted = 1 only the businesses listed for key_id
-SELECT id, name, legal_name, email, phone, country, currency, timezone, created_at, updated_at
+-- returns: rows (id, line) ordered by id, after the keyset position after_id; with
+--          restricted = 1 only the businesses listed for key_id. line is the business as
+--          compact JSON, without its templates (sql/fragments/business_line.sql)
+SELECT id,
+       -- include: business_line
+       AS line
   FROM businesses
  WHERE deleted_at IS NULL
    AND id > %(after_id)s

@@ -2,36 +2,15 @@
 -- params: business_id, issued_from, issued_to, updated_since, statuses, after_key, after_id, limit
 -- returns: rows (id, issue_date, line) of one business for the export, ordered by issue_date
 --          ASC, then id ASC, after the keyset position (after_key, after_id): one chunk of
---          an export, read inside one consistent snapshot. line is the invoice object of /invoices (routes/invoices.py shape_invoice, without items) as
---          one compact JSON text.
+--          an export, read inside one consistent snapshot. line is the invoice object of /invoices without items
+--          (sql/fragments/invoice_line.sql, which /invoices writes too) as one compact JSON text.
 --          The server writes each line, so that a row crosses the wire as one value and
 --          Python only joins them (the export's speed target; tests compare every line
 --          with /invoices). Filters and index as list_invoices_by_issue_date_asc; the
 --          business's existence is checked once, before the export starts.
 SELECT id, issue_date,
-       CONCAT('{"id":', JSON_QUOTE(id),
-              ',"business_id":', JSON_QUOTE(business_id),
-              ',"template_id":', IFNULL(JSON_QUOTE(template_id), 'null'),
-              ',"number":', JSON_QUOTE(number),
-              ',"status":', JSON_QUOTE(status),
-              ',"customer":{"name":', JSON_QUOTE(customer_name),
-              ',"email":', IFNULL(JSON_QUOTE(customer_email), 'null'),
-              '},"currency":', JSON_QUOTE(currency),
-              ',"issue_date":', IF(issue_date IS NULL OR YEAR(issue_date) = 0 OR MONTH(issue_date) = 0 OR DAYOFMONTH(issue_date) = 0, 'null', CONCAT('"', issue_date, '"')),
-              ',"due_date":', IF(due_date IS NULL OR YEAR(due_date) = 0 OR MONTH(due_date) = 0 OR DAYOFMONTH(due_date) = 0, 'null', CONCAT('"', due_date, '"')),
-              ',"subtotal":"', subtotal, '","tax_total":"', tax_total,
-              '","total":"', total, '","amount_paid":"', amount_paid,
-              '","amount_due":"', total - amount_paid,
-              '","paid_at":', IF(paid_at IS NULL OR YEAR(paid_at) = 0 OR MONTH(paid_at) = 0 OR DAYOFMONTH(paid_at) = 0, 'null',
-              CONCAT('"', DATE_FORMAT(paid_at, IF(MICROSECOND(paid_at) = 0, '%%Y-%%m-%%dT%%H:%%i:%%sZ',
-                                                 '%%Y-%%m-%%dT%%H:%%i:%%s.%%fZ')), '"')),
-              ',"created_at":', IF(created_at IS NULL OR YEAR(created_at) = 0 OR MONTH(created_at) = 0 OR DAYOFMONTH(created_at) = 0, 'null',
-              CONCAT('"', DATE_FORMAT(created_at, IF(MICROSECOND(created_at) = 0, '%%Y-%%m-%%dT%%H:%%i:%%sZ',
-                                                 '%%Y-%%m-%%dT%%H:%%i:%%s.%%fZ')), '"')),
-              ',"updated_at":', IF(updated_at IS NULL OR YEAR(updated_at) = 0 OR MONTH(updated_at) = 0 OR DAYOFMONTH(updated_at) = 0, 'null',
-              CONCAT('"', DATE_FORMAT(updated_at, IF(MICROSECOND(updated_at) = 0, '%%Y-%%m-%%dT%%H:%%i:%%sZ',
-                                                 '%%Y-%%m-%%dT%%H:%%i:%%s.%%fZ')), '"')),
-              '}') AS line
+       -- include: invoice_line
+       AS line
   FROM invoices FORCE INDEX (ix_invoices_issue_date)
  WHERE business_id = %(business_id)s
    AND deleted_at IS NULL

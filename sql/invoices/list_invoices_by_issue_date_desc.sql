@@ -1,6 +1,7 @@
 -- name: list_invoices_by_issue_date_desc
 -- params: business_id, issued_from, issued_to, updated_since, statuses, after_key, after_id, limit
--- returns: rows (invoice columns) of one business, ordered by issue_date DESC, then id DESC, after the keyset
+-- returns: rows (id, issue_date, line) of one business, ordered by issue_date DESC, then id DESC,
+--          line the invoice as compact JSON (sql/fragments/invoice_line.sql), after the keyset
 --          position (after_key, after_id); optional filters arrive as wide sentinels
 --          (issued 1000-01-01..9999-12-31, updated_since 1000-01-01, every status) so
 --          that the statement never changes shape. FORCE INDEX: MariaDB's ORDER BY ...
@@ -12,9 +13,9 @@
 --          Rows only while the business exists and is not deleted (a constant
 --          subquery, read once): an empty result is the caller's cue to tell a 404
 --          from an empty page, so a non-empty page costs no separate lookup.
-SELECT id, business_id, template_id, number, status, customer_name, customer_email, currency,
-       issue_date, due_date, subtotal, tax_total, total, amount_paid, paid_at,
-       created_at, updated_at
+SELECT id, issue_date,
+       -- include: invoice_line
+       AS line
   FROM invoices FORCE INDEX (ix_invoices_issue_date)
  WHERE business_id = %(business_id)s
    AND deleted_at IS NULL

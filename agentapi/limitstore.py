@@ -45,7 +45,8 @@ for i = 1, #KEYS do
         end
     end
     local target = timestamp - expiry
-    local low, high, index = 0, limit - 1, nil
+    -- Entries are newest first and at most limit long: search only what is there.
+    local low, high, index = 0, math.min(limit, redis.call('llen', key)) - 1, nil
     while low <= high do
         local mid = math.floor((low + high) / 2)
         local val = tonumber(redis.call('lindex', key, mid))

@@ -138,7 +138,7 @@ def _lookup(token: str) -> ApiKey:
         expires_at=row["expires_at"],
         last_used_at=row["last_used_at"],
     )
-    cache.put(digest, key, key.expires_at)
+    cache.put(digest, key)
     return key
 
 

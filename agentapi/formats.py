@@ -12,11 +12,6 @@ def money(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-def decimal_text(value: Decimal, places: int) -> str:
-    """A DECIMAL as a string with a fixed number of places."""
-    return f"{value:.{places}f}"
-
-
 def utc_timestamp(value: datetime | None) -> str | None:
     """A naive UTC DATETIME as RFC 3339 with Z (microseconds only when present)."""
     if value is None:

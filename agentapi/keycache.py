@@ -13,28 +13,37 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 # Distinct tokens kept at most; past it the cache starts again (a flood of valid keys
 # costs lookups, never memory).
 MAX_ENTRIES = 10_000
 
-K = TypeVar("K")
+
+class Expiring(Protocol):
+    """What the cache needs of a key: when it expires (None: never)."""
+
+    @property
+    def expires_at(self) -> datetime | None: ...
+
+
+K = TypeVar("K", bound=Expiring)
 
 
 class KeyCache(Generic[K]):
-    """token digest -> (key, expires_at, time it was read), for ttl seconds."""
+    """token digest -> (key, time it was read), for ttl seconds."""
 
     def __init__(self, ttl_seconds: float) -> None:
         self.ttl = ttl_seconds
-        self._entries: dict[str, tuple[K, datetime | None, float]] = {}
+        self._entries: dict[str, tuple[K, float]] = {}
 
     def get(self, digest: str) -> K | None:
         """The key verified for this digest within ttl and not expired now, else None."""
         entry = self._entries.get(digest)
         if entry is None:
             return None
-        key, expires_at, read_at = entry
+        key, read_at = entry
+        expires_at = key.expires_at
         if time.monotonic() - read_at >= self.ttl or (
             expires_at is not None and expires_at <= datetime.now(UTC).replace(tzinfo=None)
         ):
@@ -42,10 +51,10 @@ class KeyCache(Generic[K]):
             return None
         return key
 
-    def put(self, digest: str, key: K, expires_at: datetime | None) -> None:
+    def put(self, digest: str, key: K) -> None:
         """Keep a key just verified against its stored hash (nothing when ttl is 0)."""
         if self.ttl <= 0:
             return
         if len(self._entries) >= MAX_ENTRIES:
             self._entries = {}
-        self._entries[digest] = (key, expires_at, time.monotonic())
+        self._entries[digest] = (key, time.monotonic())

@@ -5,25 +5,34 @@ window's count and start for the X-RateLimit-* headers. Stock limits runs a Lua
 script for each, per limit: a request counted against a burst and a quota limit
 would make four round trips. Here one script takes the slots of several limits in
 turn and reads each window in the same step (acquire_entries, used by
-RateLimiter.hit_all): one round trip per request. A single acquire_entry keeps the
+RateLimiter.hit_all): one round trip per request, sent as a hand-packed EVALSHA on
+the thread's own connection. A single acquire_entry keeps the
 window it read for this thread and hands it, once, to the next stats request for the
 same key and limit. Anything else asks Redis as before.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
-from typing import Any
+from typing import Any, Protocol, cast
 
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError
 
 SCHEME_PREFIX = "agentapi+"
 
-# limits' acquire_moving_window.lua and moving_window.lua, one after the other, for each
-# key in turn: KEYS[i] with ARGV limit, expiry, amount at 3i-1, 3i, 3i+1 (ARGV[1] is the
-# time). It stops after the first key with no room, as separate calls would have.
+# The moving window of limits' scripts (a list of hit times, newest first, at most limit
+# long), for each key in turn: KEYS[i] with ARGV limit, expiry, amount at 3i-1, 3i, 3i+1
+# (ARGV[1] is the time). Entries that left the window are dropped from the tail first,
+# so the list's length is the window's count and its tail the window's start: no
+# search. A few are popped one by one (the usual case: about one per hit); more than
+# that, and the boundary is found by binary search and trimmed in one LTRIM. It stops
+# after the first key with no room, as separate calls would have. limits' own scripts
+# (get_moving_window, test) read the same lists.
 ACQUIRE_AND_READ_WINDOWS = """
 local timestamp = tonumber(ARGV[1])
 local out = {}
@@ -32,45 +41,78 @@ for i = 1, #KEYS do
     local limit = tonumber(ARGV[3 * i - 1])
     local expiry = tonumber(ARGV[3 * i])
     local amount = tonumber(ARGV[3 * i + 1])
-    local acquired = 0
-    if amount <= limit then
-        local entry = redis.call('lindex', key, limit - amount)
-        if not (entry and tonumber(entry) >= timestamp - expiry) then
-            for _ = 1, amount do
-                redis.call('lpush', key, timestamp)
-            end
-            redis.call('ltrim', key, 0, limit - 1)
-            redis.call('expire', key, expiry)
-            acquired = 1
-        end
-    end
     local target = timestamp - expiry
-    -- Entries are newest first and at most limit long: search only what is there.
-    local low, high, index = 0, math.min(limit, redis.call('llen', key)) - 1, nil
-    while low <= high do
-        local mid = math.floor((low + high) / 2)
-        local val = tonumber(redis.call('lindex', key, mid))
-        if val and val >= target then
-            index = mid
-            low = mid + 1
-        else
-            high = mid - 1
+    local count = redis.call('llen', key)
+    if count > limit then
+        redis.call('ltrim', key, 0, limit - 1)
+        count = limit
+    end
+    local popped = 0
+    while count > 0 and tonumber(redis.call('lindex', key, -1)) < target do
+        if popped == 8 then
+            -- Many left at once: the newest entry out of the window, by binary search.
+            local low, high = 0, count - 1
+            while low < high do
+                local mid = math.floor((low + high) / 2)
+                if tonumber(redis.call('lindex', key, mid)) < target then
+                    high = mid
+                else
+                    low = mid + 1
+                end
+            end
+            if low == 0 then
+                redis.call('del', key)
+            else
+                redis.call('ltrim', key, 0, low - 1)
+            end
+            count = low
+            break
         end
+        redis.call('rpop', key)
+        count = count - 1
+        popped = popped + 1
+    end
+    local acquired = 0
+    if count + amount <= limit then
+        for _ = 1, amount do
+            redis.call('lpush', key, timestamp)
+        end
+        count = count + amount
+        redis.call('expire', key, expiry)
+        acquired = 1
     end
     out[#out + 1] = acquired
-    if index then
-        out[#out + 1] = tostring(redis.call('lindex', key, index))
-        out[#out + 1] = index + 1
+    if count > 0 then
+        out[#out + 1] = redis.call('lindex', key, -1)
     else
         out[#out + 1] = tostring(timestamp)
-        out[#out + 1] = 0
     end
+    out[#out + 1] = count
     if acquired == 0 then
         break
     end
 end
 return out
 """
+
+
+class RespConnection(Protocol):
+    """What acquire_entries uses of a redis-py connection (whose methods are untyped)."""
+
+    def send_packed_command(self, command: list[bytes], check_health: bool = True) -> None:
+        """Write packed commands."""
+
+    def read_response(self) -> Any:
+        """Read one answer; an error answer is raised."""
+
+    def disconnect(self) -> None:
+        """Close the socket; the next command connects again."""
+
+
+def _bulk(value: bytes) -> bytes:
+    """One RESP bulk string."""
+    return b"$%d\r\n%s\r\n" % (len(value), value)
+
 
 # One acquisition: (key, limit, expiry, amount). Its outcome: taken, and the window as it
 # then stands (start of the window, entries in it).
@@ -86,6 +128,7 @@ class OneTripRedisStorage(RedisStorage):
     def __init__(self, uri: str, **options: Any) -> None:
         super().__init__(uri.removeprefix(SCHEME_PREFIX), **options)
         self._last = threading.local()
+        self._own = threading.local()  # this thread's connection for acquire_entries
 
     def initialize_storage(self, uri: str) -> None:
         """Register limits' scripts, and ours (as bytes, the way limits loads its own)."""
@@ -93,15 +136,58 @@ class OneTripRedisStorage(RedisStorage):
         self.lua_acquire_and_read = self.get_connection().register_script(
             ACQUIRE_AND_READ_WINDOWS.encode()
         )
+        self._evalsha = b"$7\r\nEVALSHA\r\n" + _bulk(self.lua_acquire_and_read.sha.encode())
+
+    def _thread_connection(self) -> RespConnection:
+        """This thread's own connection (made from the client's settings; after a fork,
+        a new one): no pool lock and no bookkeeping per call."""
+        own = self._own
+        if getattr(own, "pid", None) != os.getpid():
+            pool = cast(Any, self.get_connection()).connection_pool
+            own.connection = pool.connection_class(**pool.connection_kwargs)
+            own.pid = os.getpid()
+        connection: RespConnection = own.connection
+        return connection
+
+    def _run_script(self, command: bytes) -> list[Any]:
+        """Send the packed EVALSHA and read its answer. A connection the server dropped
+        (a restart) is made again once; a script the server forgot is loaded again."""
+        for attempt in range(3):
+            connection = self._thread_connection()
+            try:
+                connection.send_packed_command([command], check_health=False)
+                answer: list[Any] = connection.read_response()
+                return answer
+            except NoScriptError:
+                if attempt == 2:
+                    raise
+                self.lua_acquire_and_read.registered_client.script_load(
+                    self.lua_acquire_and_read.script
+                )
+            except RedisConnectionError:
+                connection.disconnect()
+                if attempt == 2:
+                    raise
+            except BaseException:
+                # A timeout or an interrupted read leaves an answer on the wire.
+                connection.disconnect()
+                raise
+        raise AssertionError("unreachable")
 
     def acquire_entries(self, entries: list[Entry]) -> list[Outcome]:
         """Take each entry's slots in turn, in one round trip, stopping at the first
-        without room; each outcome carries its window as it then stood."""
-        args: list[float | int] = [time.time()]
+        without room; each outcome carries its window as it then stood.
+
+        The EVALSHA is packed here, not by redis-py: its command packing, retry wrapper
+        and pool bookkeeping were about half of a /services request's limit step."""
+        parts = [_bulk(b"%d" % len(entries))]
+        parts += [_bulk(self.prefixed_key(key).encode()) for key, _limit, _expiry, _n in entries]
+        parts.append(_bulk(repr(time.time()).encode()))
         for _key, limit, expiry, amount in entries:
-            args += [limit, expiry, amount]
+            parts += [_bulk(b"%d" % limit), _bulk(b"%d" % expiry), _bulk(b"%d" % amount)]
+        command = b"*%d\r\n" % (len(parts) + 2) + self._evalsha + b"".join(parts)
         try:
-            flat = self.lua_acquire_and_read([self.prefixed_key(e[0]) for e in entries], args)
+            flat = self._run_script(command)
         except self.base_exceptions as exc:
             # As limits wraps its own storage calls: the app answers StorageError with 503.
             if self.wrap_exceptions:

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 import pytest
 import redis
 
+from agentapi.limitstore import OneTripRedisStorage, storage_uri
+
 from .conftest import sql
 from .factories import bearer
 from .helpers import url
@@ -47,6 +49,12 @@ def script_calls(url: str) -> int:
     """How many Lua script calls the server has run."""
     stats = redis.Redis.from_url(url).info("commandstats")
     return sum(v["calls"] for k, v in stats.items() if k in ("cmdstat_evalsha", "cmdstat_eval"))
+
+
+def command_calls(url: str, command: str) -> int:
+    """How many times the server has run a command (scripts' calls included)."""
+    stats = redis.Redis.from_url(url).info("commandstats")
+    return int(stats.get(f"cmdstat_{command}", {}).get("calls", 0))
 
 
 def test_each_counted_request_costs_one_round_trip_to_redis(make_app, factory, redis_url):
@@ -110,3 +118,67 @@ def test_a_quota_refusal_still_takes_its_burst_slot(make_app, factory, redis_url
     burst = redis.Redis.from_url(redis_url)
     counted = [k for k in burst.keys("*") if b"burst" in k and key_id.encode() in k]
     assert len(counted) == 1 and burst.llen(counted[0]) == 4
+
+
+def storage_for(redis_url: str) -> OneTripRedisStorage:
+    """The app's Redis limit storage, on its own."""
+    return OneTripRedisStorage(storage_uri(redis_url), wrap_exceptions=True)
+
+
+def test_hits_that_left_the_window_are_dropped_and_not_counted(redis_url):
+    storage = storage_for(redis_url)
+    raw = redis.Redis.from_url(redis_url)
+    key = f"window-{time.monotonic_ns()}"
+    for _ in range(3):
+        ((taken, _start, count),) = storage.acquire_entries([(key, 5, 1, 1)])
+        assert taken
+    assert count == 3
+    time.sleep(1.1)  # the three leave the 1-second window
+    ((taken, start, count),) = storage.acquire_entries([(key, 5, 1, 1)])
+    # Popped from the tail: the list holds the window and nothing else.
+    assert taken and count == 1 and raw.llen(storage.prefixed_key(key)) == 1
+    assert abs(start - time.time()) < 0.5
+
+
+def test_many_hits_leaving_at_once_are_trimmed_in_one_step(redis_url):
+    # More than 8 gone at once: the boundary is searched for, not popped one by one.
+    storage = storage_for(redis_url)
+    raw = redis.Redis.from_url(redis_url)
+    key = f"many-{time.monotonic_ns()}"
+    still_inside = 4
+    assert storage.acquire_entries([(key, 100, 2, 30)])[0][0]
+    time.sleep(1.2)
+    assert storage.acquire_entries([(key, 100, 2, still_inside)])[0][0]
+    time.sleep(0.9)  # the 30 are out of the 2-second window, the later hits are not
+    pops = command_calls(redis_url, "rpop")
+    ((taken, start, count),) = storage.acquire_entries([(key, 100, 2, 1)])
+    assert command_calls(redis_url, "rpop") - pops <= 8
+    assert taken and count == still_inside + 1
+    assert raw.llen(storage.prefixed_key(key)) == still_inside + 1
+    assert time.time() - start == pytest.approx(0.9, abs=0.3)
+
+
+def test_a_full_window_refuses_until_its_oldest_hit_leaves(redis_url):
+    storage = storage_for(redis_url)
+    key = f"full-{time.monotonic_ns()}"
+    assert storage.acquire_entries([(key, 2, 1, 2)])[0][0]
+    taken, start, count = storage.acquire_entries([(key, 2, 1, 1)])[0]
+    assert (taken, count) == (False, 2)
+    time.sleep(1.1)
+    assert storage.acquire_entries([(key, 2, 1, 1)])[0][:1] == (True,)
+    assert start < time.time() - 1
+
+
+def test_a_dropped_connection_and_a_flushed_script_cache_cost_no_error(
+    make_app, factory, redis_url
+):
+    # A Redis restart: the worker's connection is gone and the server forgot the script.
+    app = make_app(RATELIMIT_STORAGE_URI=redis_url, RATE_LIMIT="1000 per minute")
+    client, token = app.test_client(), factory.key()
+    assert client.get(url("/businesses"), headers=bearer(token)).status_code == 200
+    admin = redis.Redis.from_url(redis_url)
+    admin.script_flush()
+    admin.client_kill_filter(_type="normal", skipme=True)
+    answer = client.get(url("/businesses"), headers=bearer(token))
+    assert answer.status_code == 200
+    assert answer.headers["X-RateLimit-Remaining"] == "998"

@@ -23,6 +23,7 @@ from limits.strategies import RateLimiter as Strategy
 
 from . import limitstore
 from .errors import ApiError, problem_response, rate_limited, service_unavailable
+from .headers import put_fields
 
 # Lookups of prefixes no key has that an address over its failure limit still gets.
 BLOCKED_LOOKUP_LIMIT = "10 per second"
@@ -226,14 +227,19 @@ def add_rate_headers(response: Response) -> Response:
     if window is None:
         return response
     now = time.time()
-    response.headers["X-RateLimit-Limit"] = str(window.limit)
-    response.headers["X-RateLimit-Remaining"] = str(window.remaining)
-    response.headers["X-RateLimit-Reset"] = str(math.ceil(window.reset_at))
     # draft-ietf-httpapi-ratelimit-headers-09 (structured fields); t: seconds until a
     # slot frees, 0 while slots are left.
     until = max(0, math.ceil(window.reset_at - now)) if window.remaining == 0 else 0
-    response.headers["RateLimit-Policy"] = f'"{POLICY_NAME}";q={window.limit};w={window.seconds}'
-    response.headers["RateLimit"] = f'"{POLICY_NAME}";r={window.remaining};t={until}'
+    put_fields(
+        response,
+        [
+            ("X-RateLimit-Limit", str(window.limit)),
+            ("X-RateLimit-Remaining", str(window.remaining)),
+            ("X-RateLimit-Reset", str(math.ceil(window.reset_at))),
+            ("RateLimit-Policy", f'"{POLICY_NAME}";q={window.limit};w={window.seconds}'),
+            ("RateLimit", f'"{POLICY_NAME}";r={window.remaining};t={until}'),
+        ],
+    )
     return response
 
 

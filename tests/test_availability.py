@@ -320,3 +320,45 @@ def test_a_from_whose_default_to_is_past_year_9999_is_400_naming_from(
     response = get(client, token, "/availability", business_id=business["id"], **{"from": value})
     body = assert_problem(response, 400, "invalid_parameter")
     assert body["errors"][0]["parameter"] == "from"
+
+
+def test_a_changed_time_zone_is_used_at_once(client, factory, sql_conn, new_york, token):
+    # The zone is kept per process after a page, but checked by the very next page:
+    # a business moved to Tokyo is read in Tokyo's window and times at once.
+    slot = factory.slot(new_york["id"], starts_at=utc(2026, 7, 1, 14))  # 10:00 in New York
+    late = factory.slot(new_york["id"], starts_at=utc(2026, 7, 1, 16))  # 01:00 next day, Tokyo
+    window = {"business_id": new_york["id"], "from": "2026-07-01", "to": "2026-07-02"}
+    page = get_json_ok(client, token, "/availability", **window)
+    assert [s["starts_at"] for s in page["data"]] == [
+        "2026-07-01T10:00:00-04:00",
+        "2026-07-01T12:00:00-04:00",
+    ]
+    sql(sql_conn, "UPDATE businesses SET timezone = 'Asia/Tokyo' WHERE id = %s", new_york["id"])
+    page = get_json_ok(client, token, "/availability", **window)
+    assert [(s["id"], s["starts_at"]) for s in page["data"]] == [
+        (slot["id"], "2026-07-01T23:00:00+09:00")
+    ]
+    assert late["id"] not in [s["id"] for s in page["data"]]
+
+
+def test_a_changed_time_zone_is_used_at_once_for_an_empty_page(
+    client, factory, sql_conn, new_york, token
+):
+    # Nothing in the kept zone's window; the window in the new zone has a slot.
+    slot = factory.slot(new_york["id"], starts_at=utc(2026, 7, 1, 16))  # 01:00 Jul 2, Tokyo
+    window = {"business_id": new_york["id"], "from": "2026-07-02", "to": "2026-07-03"}
+    assert get_json_ok(client, token, "/availability", **window)["data"] == []
+    sql(sql_conn, "UPDATE businesses SET timezone = 'Asia/Tokyo' WHERE id = %s", new_york["id"])
+    assert ids(client, token, **window) == [slot["id"]]
+
+
+def test_a_business_deleted_after_a_page_is_404(client, factory, sql_conn, business, token):
+    factory.slot(business["id"], starts_at=utc(2026, 7, 1, 9))
+    window = {"business_id": business["id"], "from": "2026-07-01"}
+    assert len(get_json_ok(client, token, "/availability", **window)["data"]) == 1
+    sql(
+        sql_conn,
+        "UPDATE businesses SET deleted_at = UTC_TIMESTAMP(6) WHERE id = %s",
+        business["id"],
+    )
+    assert_problem(get(client, token, "/availability", **window), 404, "not_found")

@@ -7,8 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import orjson
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app
 
 from .. import tombstones
 from ..access import readable_business, require_key_access
@@ -144,12 +143,48 @@ def resolve_window(args: dict[str, Any], zone: ZoneInfo) -> tuple[datetime, date
     return start, end
 
 
+def _json_time(value: datetime | None, zone: ZoneInfo) -> str:
+    """A slot time as a JSON value: RFC 3339 text needs no escapes, null stays null."""
+    text = local_timestamp(value, zone)
+    return "null" if text is None else f'"{text}"'
+
+
 def slot_line(row: dict[str, Any], zone: ZoneInfo) -> str:
     """A slot as the API shows it, as JSON text: the database wrote all of it but its two
     times, written here in the business's local time."""
-    starts_at = orjson.dumps(local_timestamp(row["starts_at"], zone)).decode()
-    ends_at = orjson.dumps(local_timestamp(row["ends_at"], zone)).decode()
+    starts_at = _json_time(row["starts_at"], zone)
+    ends_at = _json_time(row["ends_at"], zone)
     return f'{row["head"]}{starts_at},"ends_at":{ends_at}{row["tail"]}'
+
+
+class KnownZones:
+    """The time zone each business last had, kept per process, never trusted unchecked.
+
+    A page's window and times depend on the business's zone. list_open_slots returns the
+    zone as it stands beside the slots, so a kept zone saves the business lookup, and a
+    zone changed since is noticed by that same statement and the page read again (an
+    empty page looks the business up, which it must anyway to tell a 404)."""
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self) -> None:
+        self._zones: dict[str, str] = {}
+
+    def get(self, business_id: str) -> str | None:
+        """The zone last seen for a business, if any."""
+        return self._zones.get(business_id)
+
+    def put(self, business_id: str, zone: str) -> None:
+        """Remember a business's zone (all are forgotten at the cap: a refill is cheap)."""
+        if len(self._zones) >= self.MAX_ENTRIES:
+            self._zones.clear()
+        self._zones[business_id] = zone
+
+
+def known_zones() -> KnownZones:
+    """This app's KnownZones."""
+    zones: KnownZones = current_app.extensions.setdefault("agentapi.business_zones", KnownZones())
+    return zones
 
 
 @bp.get("/availability")
@@ -170,13 +205,36 @@ def slot_line(row: dict[str, Any], zone: ZoneInfo) -> str:
 def list_availability() -> Response:
     """List one business's open slots in a window, or the tombstones of deleted slots."""
     args = parse_query(PARAMS)
+    business_id = args["business_id"]
+    require_key_access(business_id)
     if tombstones.wanted(args):
-        require_key_access(args["business_id"])
         return tombstones.business_tombstones(
             "availability", "list_deleted_availability_slots", args
         )
-    business = readable_business(args["business_id"])
-    zone = business_zone(business["timezone"])
+    zones = known_zones()
+    kept = zones.get(business_id)
+    if kept is not None:
+        try:
+            response, current = _page(args, kept)
+        except ApiError:
+            # A 400 that a changed zone might explain: answered from the stored zone.
+            current = readable_business(business_id)["timezone"]
+            if current == kept:
+                raise
+        if current == kept:
+            return response
+    else:
+        current = readable_business(business_id)["timezone"]
+    response, seen = _page(args, current, looked_up=True)
+    zones.put(business_id, seen)
+    return response
+
+
+def _page(args: dict[str, Any], zone_name: str, looked_up: bool = False) -> tuple[Response, str]:
+    """The page as it reads with the business in the given zone, and the zone the
+    business has: the statement's, or, for an empty page, the given one if it was just
+    looked_up, else looked up now (a 404 if the business is gone)."""
+    zone = business_zone(zone_name)
     filters = {k: args[k] for k in ("business_id", "from", "to", "service_id")}
     # The window is fixed when the first page is read and carried in the cursor, so
     # that "now" does not move under a walk.
@@ -195,7 +253,11 @@ def list_availability() -> Response:
         after_id=pager.position[3],
         limit=pager.fetch_limit,
     )
-    return pager.lines_response(
+    if rows:
+        current = rows[0]["timezone"]
+    else:
+        current = zone_name if looked_up else readable_business(args["business_id"])["timezone"]
+    response = pager.lines_response(
         rows,
         lambda row: slot_line(row, zone),
         lambda row: [
@@ -205,6 +267,7 @@ def list_availability() -> Response:
             row["id"],
         ],
     )
+    return response, current
 
 
 def carried_window(

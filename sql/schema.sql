@@ -75,7 +75,8 @@ CREATE TABLE IF NOT EXISTS invoice_items (
   tax_rate DECIMAL(5,2) NOT NULL,
   amount DECIMAL(15,2) NOT NULL,
   PRIMARY KEY (id),
-  KEY ix_invoice_items_invoice (invoice_id, position)
+  KEY ix_invoice_items_page (invoice_id, position, id, service_id, description, quantity,
+                             unit_price, tax_rate, amount)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS services (

@@ -282,3 +282,25 @@ def test_item_fields(client, factory, business, token):
             "amount": "200.00",
         }
     ]
+
+
+def test_include_items_keeps_every_item_of_an_invoice_past_the_group_text_limit(
+    client, factory, business, token
+):
+    # The page's items come back as one text per invoice, which the server cuts at
+    # group_concat_max_len (1 MiB, sql/session/): about 1.1 MiB of items must still all
+    # arrive, in order, whole, next to another invoice's short list.
+    big = factory.invoice(business["id"], issue_date=date(2026, 2, 1))
+    small = factory.invoice(business["id"], issue_date=date(2026, 1, 1))
+    description = "é" * 490
+    for position in range(1, 1001):
+        factory.item(big["id"], position=position, description=f"{description}{position:05d}")
+    factory.item(small["id"], position=1, description="Work")
+    body = get(client, token, "/invoices", business_id=business["id"], include="items").get_json()
+    first, second = body["data"]
+    assert first["id"] == big["id"] and second["id"] == small["id"]
+    assert [item["position"] for item in first["items"]] == list(range(1, 1001))
+    assert all(
+        item["description"] == f"{description}{item['position']:05d}" for item in first["items"]
+    )
+    assert [item["description"] for item in second["items"]] == ["Work"]

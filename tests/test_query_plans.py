@@ -404,10 +404,14 @@ def test_business_list_reads_by_primary_key_without_filesort(plans_db, restricte
     assert all("filesort" not in (row["Extra"] or "") for row in plan), plan
 
 
-def test_invoice_items_are_read_by_their_index_without_filesort(plans_db):
+@pytest.mark.parametrize("name", ["list_invoice_items", "list_invoice_item_groups"])
+def test_invoice_items_are_read_from_their_index_alone_without_filesort(plans_db, name):
     ids = tuple(f"{BIG[:10]}I{n:015d}" for n in range(1, LIMIT + 1))
-    plan = explain(plans_db, "list_invoice_items", {"invoice_ids": ids})
-    assert_index_in_keyset_order(plan, "ix_invoice_items_invoice")
+    plan = explain(plans_db, name, {"invoice_ids": ids})
+    assert_index_in_keyset_order(plan, "ix_invoice_items_page")
+    # A covering index: the table's rows are never read; and no temporary table groups.
+    (items,) = plan
+    assert "Using index" in items["Extra"] and "temporary" not in items["Extra"], plan
 
 
 def test_invoice_templates_are_read_by_their_index_without_filesort(plans_db):

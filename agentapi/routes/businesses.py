@@ -45,7 +45,12 @@ def list_businesses() -> Response:
         return response
     pager = Pager(KEYSET, {}, args["cursor"], args["limit"], ("",))
     (after_id,) = pager.position
-    rows = fetch_all("list_businesses", after_id=after_id, limit=pager.fetch_limit, **restriction)
+    if key.business_ids is None:
+        rows = fetch_all("list_businesses", after_id=after_id, limit=pager.fetch_limit)
+    else:
+        rows = fetch_all(
+            "list_key_businesses", after_id=after_id, key_id=key.id, limit=pager.fetch_limit
+        )
     templates: dict[str, list[str]] = defaultdict(list)
     page_ids = tuple(row["id"] for row in rows[: pager.limit])
     if page_ids:

@@ -40,3 +40,12 @@ def with_array(line: str, name: str, members: Iterable[str]) -> str:
     as an invoice, which gets its items: `{...,"items":[{...},{...}]}`.
     """
     return f'{line[:-1]},"{name}":[{",".join(members)}]}}'
+
+
+def group_was_cut(text: str | None, max_len: int) -> bool:
+    """Whether a GROUP_CONCAT text may have been cut at group_concat_max_len (max_len
+    bytes; MariaDB cuts at a character boundary and only warns). Short texts are known
+    whole without encoding them: a character is at most four bytes."""
+    if text is None or len(text) * 4 <= max_len - 4:
+        return False
+    return len(text.encode()) > max_len - 4

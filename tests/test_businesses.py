@@ -118,7 +118,7 @@ def test_deleted_templates_are_not_embedded(client, factory, sql_conn, token):
     assert [t["id"] for t in templates] == [kept["id"]]
 
 
-def test_templates_are_fetched_in_one_query_per_page(make_app, factory, token):
+def test_templates_come_with_their_businesses_in_one_query_per_page(make_app, factory, token):
     app = make_app()
     for _ in range(5):
         business = factory.business()
@@ -130,8 +130,26 @@ def test_templates_are_fetched_in_one_query_per_page(make_app, factory, token):
     before = database.statements_run
     response = client.get(url("/businesses"), headers=bearer(token))
     assert len(response.get_json()["data"]) == 5
-    # businesses, templates (the key verified just now is kept)
-    assert database.statements_run - before == 2
+    # businesses with their templates (the key verified just now is kept)
+    assert database.statements_run - before == 1
+    assert all(len(b["invoice_templates"]) == 2 for b in response.get_json()["data"])
+
+
+def test_templates_past_the_group_text_limit_all_arrive_in_order(client, factory, token):
+    # A page's templates come back as one text per business, which the server cuts at
+    # group_concat_max_len (1 MiB, sql/session/): 17 templates with 64 KB of notes each
+    # must still all arrive, whole and by name, beside another business's short list.
+    big, small = sorted((factory.business(), factory.business()), key=lambda b: b["id"])
+    notes = "n" * 65_000
+    names = [f"T{n:02d}" for n in range(17)]
+    for name in reversed(names):
+        factory.template(big["id"], name=name, notes=f"{notes}{name}")
+    factory.template(small["id"], name="Short")
+    first, second = get_json_ok(client, token, "/businesses")["data"]
+    assert first["id"] == big["id"] and second["id"] == small["id"]
+    assert [t["name"] for t in first["invoice_templates"]] == names
+    assert all(t["notes"] == f"{notes}{t['name']}" for t in first["invoice_templates"])
+    assert [t["name"] for t in second["invoice_templates"]] == ["Short"]
 
 
 def test_paginates_by_id(client, factory, token):

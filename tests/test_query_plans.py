@@ -404,6 +404,10 @@ def test_business_list_reads_by_primary_key_without_filesort(plans_db, restricte
     businesses = [row for row in plan if row["table"] == "businesses"]
     assert businesses[0]["key"] == "PRIMARY", plan
     assert all("filesort" not in (row["Extra"] or "") for row in plan), plan
+    # Each business's templates: a lookup on their index, per business of the page.
+    (templates,) = [row for row in plan if row["table"] == "invoice_templates"]
+    assert templates["select_type"] == "DEPENDENT SUBQUERY", plan
+    assert (templates["type"], templates["key"]) == ("ref", "ix_invoice_templates_business"), plan
 
 
 @pytest.mark.parametrize("name", ["list_invoice_items", "list_invoice_item_groups"])

@@ -12,7 +12,7 @@ from .. import tombstones
 from ..access import require_key_access, require_readable_business
 from ..db import fetch_all
 from ..formats import position_timestamp
-from ..jsonbody import with_array
+from ..jsonbody import group_was_cut, with_array
 from ..operations import operation
 from ..pagination import Keyset, Pager
 from ..params import (
@@ -179,14 +179,11 @@ def item_lines(invoices: list[dict[str, Any]]) -> dict[str, str]:
     items: dict[str, str] = {}
     cut: list[str] = []
     for group in fetch_all("list_invoice_item_groups", invoice_ids=page_ids):
-        text, max_len = group["items"], group["max_len"]
-        # Four bytes at most per character: short texts are whole without encoding them.
-        # A text that reaches the limit (less a character the cut may have dropped) is
-        # read again, row by row.
-        if len(text) * 4 > max_len - 4 and len(text.encode()) > max_len - 4:
+        # A text that may have been cut is read again, row by row.
+        if group_was_cut(group["items"], group["max_len"]):
             cut.append(group["invoice_id"])
         else:
-            items[group["invoice_id"]] = text
+            items[group["invoice_id"]] = group["items"]
     if cut:
         rows: dict[str, list[str]] = defaultdict(list)
         for item in fetch_all("list_invoice_items", invoice_ids=tuple(cut)):

@@ -362,3 +362,18 @@ def test_a_business_deleted_after_a_page_is_404(client, factory, sql_conn, busin
         business["id"],
     )
     assert_problem(get(client, token, "/availability", **window), 404, "not_found")
+
+
+@pytest.mark.parametrize("changed", ["america/new_york", "America/New_York "])
+def test_a_zone_changed_in_case_or_spacing_is_a_changed_zone(
+    client, factory, sql_conn, new_york, token, changed
+):
+    # Not an IANA name any more (read as UTC): the statement compares zones byte for
+    # byte, where the column's collation would call them equal.
+    factory.slot(new_york["id"], starts_at=utc(2026, 7, 1, 14))
+    window = {"business_id": new_york["id"], "from": "2026-07-01", "to": "2026-07-02"}
+    page = get_json_ok(client, token, "/availability", **window)
+    assert [s["starts_at"] for s in page["data"]] == ["2026-07-01T10:00:00-04:00"]
+    sql(sql_conn, "UPDATE businesses SET timezone = %s WHERE id = %s", changed, new_york["id"])
+    page = get_json_ok(client, token, "/availability", **window)
+    assert [s["starts_at"] for s in page["data"]] == ["2026-07-01T14:00:00+00:00"]

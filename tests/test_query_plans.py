@@ -365,6 +365,7 @@ def slot_params(service_id: str | None, position: tuple[datetime, str] | None) -
     after_ts, after_id = position or (SLOT_START, "")
     return {
         "business_id": BIG,
+        "timezone": "UTC",
         "starts_from": SLOT_START,
         "starts_before": SLOT_START + timedelta(days=400),
         "service_id": service_id,

@@ -160,10 +160,11 @@ def slot_line(row: dict[str, Any], zone: ZoneInfo) -> str:
 class KnownZones:
     """The time zone each business last had, kept per process, never trusted unchecked.
 
-    A page's window and times depend on the business's zone. list_open_slots returns the
-    zone as it stands beside the slots, so a kept zone saves the business lookup, and a
-    zone changed since is noticed by that same statement and the page read again (an
-    empty page looks the business up, which it must anyway to tell a 404)."""
+    A page's window and times depend on the business's zone. list_open_slots returns
+    rows only while the business is still in the zone the page was read in, so a kept
+    zone saves the business lookup: an empty page looks the business up (which it must
+    anyway to tell a 404), and a zone changed since is noticed there and the page read
+    again."""
 
     MAX_ENTRIES = 10_000
 
@@ -232,8 +233,9 @@ def list_availability() -> Response:
 
 def _page(args: dict[str, Any], zone_name: str, looked_up: bool = False) -> tuple[Response, str]:
     """The page as it reads with the business in the given zone, and the zone the
-    business has: the statement's, or, for an empty page, the given one if it was just
-    looked_up, else looked up now (a 404 if the business is gone)."""
+    business has: the given one when the page has rows (the statement checks it), or for
+    an empty page, the given one if it was just looked_up, else looked up now (a 404 if
+    the business is gone)."""
     zone = business_zone(zone_name)
     filters = {k: args[k] for k in ("business_id", "from", "to", "service_id")}
     # The window is fixed when the first page is read and carried in the cursor, so
@@ -246,6 +248,7 @@ def _page(args: dict[str, Any], zone_name: str, looked_up: bool = False) -> tupl
     rows = fetch_all(
         "list_open_slots",
         business_id=args["business_id"],
+        timezone=zone_name,
         starts_from=window[0],
         starts_before=window[1],
         service_id=args["service_id"],
@@ -253,10 +256,8 @@ def _page(args: dict[str, Any], zone_name: str, looked_up: bool = False) -> tupl
         after_id=pager.position[3],
         limit=pager.fetch_limit,
     )
-    if rows:
-        current = rows[0]["timezone"]
-    else:
-        current = zone_name if looked_up else readable_business(args["business_id"])["timezone"]
+    checked = rows or looked_up
+    current = zone_name if checked else readable_business(args["business_id"])["timezone"]
     response = pager.lines_response(
         rows,
         lambda row: slot_line(row, zone),

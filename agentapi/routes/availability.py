@@ -143,17 +143,27 @@ def resolve_window(args: dict[str, Any], zone: ZoneInfo) -> tuple[datetime, date
     return start, end
 
 
-def _json_time(value: datetime | None, zone: ZoneInfo) -> str:
-    """A slot time as a JSON value: RFC 3339 text needs no escapes, null stays null."""
-    text = local_timestamp(value, zone)
-    return "null" if text is None else f'"{text}"'
+class SlotTimes:
+    """Slot times as JSON values in one zone, each instant written once per page: a slot's
+    end is often the next slot's start. RFC 3339 text needs no escapes; null stays null."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self._written: dict[datetime | None, str] = {}
+
+    def json(self, value: datetime | None) -> str:
+        """The instant as a JSON value in the zone."""
+        written = self._written.get(value)
+        if written is None:
+            text = local_timestamp(value, self.zone)
+            written = self._written[value] = "null" if text is None else f'"{text}"'
+        return written
 
 
-def slot_line(row: dict[str, Any], zone: ZoneInfo) -> str:
+def slot_line(row: dict[str, Any], times: SlotTimes) -> str:
     """A slot as the API shows it, as JSON text: the database wrote all of it but its two
     times, written here in the business's local time."""
-    starts_at = _json_time(row["starts_at"], zone)
-    ends_at = _json_time(row["ends_at"], zone)
+    starts_at, ends_at = times.json(row["starts_at"]), times.json(row["ends_at"])
     return f'{row["head"]}{starts_at},"ends_at":{ends_at}{row["tail"]}'
 
 
@@ -258,9 +268,10 @@ def _page(args: dict[str, Any], zone_name: str, looked_up: bool = False) -> tupl
     )
     checked = rows or looked_up
     current = zone_name if checked else readable_business(args["business_id"])["timezone"]
+    times = SlotTimes(zone)
     response = pager.lines_response(
         rows,
-        lambda row: slot_line(row, zone),
+        lambda row: slot_line(row, times),
         lambda row: [
             position_timestamp(window[0]),
             position_timestamp(window[1]),

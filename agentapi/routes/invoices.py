@@ -155,6 +155,7 @@ def list_invoices() -> Response:
         statuses=args["status"] or STATUSES,
         after_key=after_key,
         after_id=after_id,
+        with_items=int(args["include"] == "items"),
         limit=pager.fetch_limit,
     )
     if not rows:
@@ -172,18 +173,15 @@ def list_invoices() -> Response:
 
 def item_lines(invoices: list[dict[str, Any]]) -> dict[str, str]:
     """The line items of these invoices by invoice id, each the inside of its JSON array
-    (item texts joined with commas): one statement, one row per invoice."""
-    page_ids = tuple(row["id"] for row in invoices)
-    if not page_ids:
-        return {}
+    (item texts joined with commas), as the page statement read them (with_items)."""
     items: dict[str, str] = {}
     cut: list[str] = []
-    for group in fetch_all("list_invoice_item_groups", invoice_ids=page_ids):
+    for row in invoices:
         # A text that may have been cut is read again, row by row.
-        if group_was_cut(group["items"], group["max_len"]):
-            cut.append(group["invoice_id"])
-        else:
-            items[group["invoice_id"]] = group["items"]
+        if group_was_cut(row["items"], row["max_len"]):
+            cut.append(row["id"])
+        elif row["items"] is not None:
+            items[row["id"]] = row["items"]
     if cut:
         rows: dict[str, list[str]] = defaultdict(list)
         for item in fetch_all("list_invoice_items", invoice_ids=tuple(cut)):

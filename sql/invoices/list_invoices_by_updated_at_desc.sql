@@ -1,7 +1,8 @@
 -- name: list_invoices_by_updated_at_desc
--- params: business_id, issued_from, issued_to, updated_since, statuses, after_key, after_id, limit
--- returns: rows (id, updated_at, line) of one business, ordered by updated_at DESC, then id DESC,
---          line the invoice as compact JSON (sql/fragments/invoice_line.sql), after the keyset
+-- params: business_id, issued_from, issued_to, updated_since, statuses, after_key, after_id, with_items, limit
+-- returns: rows (id, updated_at, line, items, max_len) of one business, ordered by updated_at DESC, then id DESC,
+--          line the invoice as compact JSON (sql/fragments/invoice_line.sql; items and
+--          max_len: sql/fragments/invoice_items_column.sql), after the keyset
 --          position (after_key, after_id); optional filters arrive as wide sentinels
 --          (issued 1000-01-01..9999-12-31, updated_since 1000-01-01, every status) so
 --          that the statement never changes shape. FORCE INDEX: MariaDB's ORDER BY ...
@@ -15,7 +16,8 @@
 --          from an empty page, so a non-empty page costs no separate lookup.
 SELECT id, updated_at,
        -- include: invoice_line
-       AS line
+       AS line,
+       -- include: invoice_items_column
   FROM invoices FORCE INDEX (ix_invoices_updated_at)
  WHERE business_id = %(business_id)s
    AND deleted_at IS NULL

@@ -146,6 +146,8 @@ def list_invoices() -> Response:
         (after_key, after_id),
     )
     after_key, after_id = pager.position
+    if args["include"] == "items":
+        query = with_items(query)
     rows = fetch_all(
         query,
         business_id=args["business_id"],
@@ -155,7 +157,6 @@ def list_invoices() -> Response:
         statuses=args["status"] or STATUSES,
         after_key=after_key,
         after_id=after_id,
-        with_items=int(args["include"] == "items"),
         limit=pager.fetch_limit,
     )
     if not rows:
@@ -169,6 +170,11 @@ def list_invoices() -> Response:
         return with_array(row["line"], "items", (items.get(row["id"], ""),))
 
     return pager.lines_response(rows, line_of, lambda row: [keyset_value(row, column), row["id"]])
+
+
+def with_items(query: str) -> str:
+    """The page statement that also reads each invoice's items (sql/invoices/)."""
+    return query.replace("list_invoices_by_", "list_invoices_with_items_by_")
 
 
 def item_lines(invoices: list[dict[str, Any]]) -> dict[str, str]:

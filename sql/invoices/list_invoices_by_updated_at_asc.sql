@@ -1,32 +1,10 @@
 -- name: list_invoices_by_updated_at_asc
--- params: business_id, issued_from, issued_to, updated_since, statuses, after_key, after_id, with_items, limit
--- returns: rows (id, updated_at, line, items, max_len) of one business, ordered by updated_at ASC, then id ASC,
---          line the invoice as compact JSON (sql/fragments/invoice_line.sql; items and
---          max_len: sql/fragments/invoice_items_column.sql), after the keyset
---          position (after_key, after_id); optional filters arrive as wide sentinels
---          (issued 1000-01-01..9999-12-31, updated_since 1000-01-01, every status) so
---          that the statement never changes shape. FORCE INDEX: MariaDB's ORDER BY ...
---          LIMIT optimisation otherwise leaves the range for a (business_id, deleted_at)
---          ref and reads every row before a deep page (see docs/schema.md). The keyset
---          test is spelt as an OR of ranges so that id bounds the range too: a descending
---          scan gets no index condition pushdown, and would otherwise read every row
---          sharing the cursor's date before the page.
---          Rows only while the business exists and is not deleted (a constant
---          subquery, read once): an empty result is the caller's cue to tell a 404
---          from an empty page, so a non-empty page costs no separate lookup.
+-- params: business_id, issued_from, issued_to, updated_since, statuses, after_key, after_id, limit
+-- returns: rows (id, updated_at, line) of one business, ordered by updated_at ASC, then id
+--          ASC, line the invoice as compact JSON (sql/fragments/invoice_line.sql),
+--          after the keyset position (after_key, after_id); the FROM to LIMIT, and why
+--          it is written so, in sql/fragments/invoices_page_updated_at_asc.sql.
 SELECT id, updated_at,
        -- include: invoice_line
-       AS line,
-       -- include: invoice_items_column
-  FROM invoices FORCE INDEX (ix_invoices_updated_at)
- WHERE business_id = %(business_id)s
-   AND deleted_at IS NULL
-   AND (updated_at > %(after_key)s OR (updated_at = %(after_key)s AND id > %(after_id)s))
-   AND issue_date BETWEEN %(issued_from)s AND %(issued_to)s
-   AND updated_at >= %(updated_since)s
-   AND status IN %(statuses)s
-   AND MONTH(updated_at) > 0 AND DAYOFMONTH(updated_at) > 0  -- a partly zero date has no position
-   AND EXISTS (SELECT 1 FROM businesses b
-                WHERE b.id = %(business_id)s AND b.deleted_at IS NULL)
- ORDER BY updated_at ASC, id ASC
- LIMIT %(limit)s
+       AS line
+-- include: invoices_page_updated_at_asc

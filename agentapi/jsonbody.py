@@ -8,7 +8,8 @@ already a str, int, bool, None, list or dict, so orjson writes the same document
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
@@ -49,3 +50,27 @@ def group_was_cut(text: str | None, max_len: int) -> bool:
     if text is None or len(text) * 4 <= max_len - 4:
         return False
     return len(text.encode()) > max_len - 4
+
+
+def whole_groups(
+    rows: Iterable[dict[str, Any]],
+    column: str,
+    reread: Callable[[tuple[str, ...]], Iterable[tuple[str, str]]],
+) -> dict[str, str]:
+    """By row id, the GROUP_CONCAT text of `column` (JSON texts joined with commas: the
+    inside of an array), the row's max_len beside it. Texts that may have been cut are
+    rebuilt from reread(ids), which gives (id, JSON text) pairs in order. Rows whose text
+    is NULL (nothing grouped) are left out."""
+    groups: dict[str, str] = {}
+    cut: list[str] = []
+    for row in rows:
+        if group_was_cut(row[column], row["max_len"]):
+            cut.append(row["id"])
+        elif row[column] is not None:
+            groups[row["id"]] = row[column]
+    if cut:
+        members: dict[str, list[str]] = defaultdict(list)
+        for row_id, text in reread(tuple(cut)):
+            members[row_id].append(text)
+        groups.update((row_id, ",".join(texts)) for row_id, texts in members.items())
+    return groups

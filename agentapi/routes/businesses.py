@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from typing import Any
-
 from flask import Blueprint, Response, g
 
 from .. import tombstones
 from ..db import fetch_all
-from ..jsonbody import group_was_cut, with_array
+from ..jsonbody import whole_groups, with_array
 from ..operations import operation
 from ..pagination import Keyset, Pager
 from ..params import CURSOR, LIMIT, parse_query
@@ -52,20 +49,16 @@ def list_businesses() -> Response:
         rows = fetch_all(
             "list_key_businesses", after_id=after_id, key_id=key.id, limit=pager.fetch_limit
         )
-    page = rows[: pager.limit]
-    cut = tuple(row["id"] for row in page if group_was_cut(row["templates"], row["max_len"]))
-    reread: dict[str, list[str]] = defaultdict(list)
-    if cut:
-        for template in fetch_all("list_invoice_templates", business_ids=cut):
-            reread[template["business_id"]].append(template["line"])
-
-    def templates(row: dict[str, Any]) -> tuple[str, ...]:
-        if row["id"] in reread:
-            return tuple(reread[row["id"]])
-        return (row["templates"] or "",)
-
+    templates = whole_groups(
+        rows[: pager.limit],
+        "templates",
+        lambda ids: (
+            (template["business_id"], template["line"])
+            for template in fetch_all("list_invoice_templates", business_ids=ids)
+        ),
+    )
     return pager.lines_response(
         rows,
-        lambda row: with_array(row["line"], "invoice_templates", templates(row)),
+        lambda row: with_array(row["line"], "invoice_templates", (templates.get(row["id"], ""),)),
         lambda row: [row["id"]],
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
@@ -12,7 +11,7 @@ from .. import tombstones
 from ..access import require_key_access, require_readable_business
 from ..db import fetch_all
 from ..formats import position_timestamp
-from ..jsonbody import group_was_cut, with_array
+from ..jsonbody import whole_groups, with_array
 from ..operations import operation
 from ..pagination import Keyset, Pager
 from ..params import (
@@ -166,7 +165,8 @@ def list_invoices() -> Response:
 
     def line_of(row: dict[str, Any]) -> str:
         if items is None:
-            return str(row["line"])
+            line: str = row["line"]
+            return line
         return with_array(row["line"], "items", (items.get(row["id"], ""),))
 
     return pager.lines_response(rows, line_of, lambda row: [keyset_value(row, column), row["id"]])
@@ -178,19 +178,13 @@ def with_items(query: str) -> str:
 
 
 def item_lines(invoices: list[dict[str, Any]]) -> dict[str, str]:
-    """The line items of these invoices by invoice id, each the inside of its JSON array
-    (item texts joined with commas), as the page statement read them (with_items)."""
-    items: dict[str, str] = {}
-    cut: list[str] = []
-    for row in invoices:
-        # A text that may have been cut is read again, row by row.
-        if group_was_cut(row["items"], row["max_len"]):
-            cut.append(row["id"])
-        elif row["items"] is not None:
-            items[row["id"]] = row["items"]
-    if cut:
-        rows: dict[str, list[str]] = defaultdict(list)
-        for item in fetch_all("list_invoice_items", invoice_ids=tuple(cut)):
-            rows[item["invoice_id"]].append(item["line"])
-        items.update((invoice_id, ",".join(lines)) for invoice_id, lines in rows.items())
-    return items
+    """The line items of these invoices by invoice id, each the inside of its JSON array,
+    as the page statement read them (with_items)."""
+    return whole_groups(
+        invoices,
+        "items",
+        lambda ids: (
+            (item["invoice_id"], item["line"])
+            for item in fetch_all("list_invoice_items", invoice_ids=ids)
+        ),
+    )

@@ -193,8 +193,10 @@ class KnownZones:
 
 
 def known_zones() -> KnownZones:
-    """This app's KnownZones."""
-    zones: KnownZones = current_app.extensions.setdefault("agentapi.business_zones", KnownZones())
+    """This app's KnownZones (made on first use, not built and thrown away per request)."""
+    zones: KnownZones | None = current_app.extensions.get("agentapi.business_zones")
+    if zones is None:
+        zones = current_app.extensions.setdefault("agentapi.business_zones", KnownZones())
     return zones
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import urllib.error
 import urllib.request
 
@@ -65,6 +66,35 @@ def test_request_line_has_every_field(make_app, factory, capsys):
     assert line["key_prefix"] == token[3:11]
     assert line["client"] == "192.0.2.7"
     assert line["time"].endswith("Z")
+
+
+def test_a_handler_added_to_the_service_logger_gets_the_access_record_too(
+    make_app, factory, capsys
+):
+    # The line goes straight to the stream handler set up by configure; a handler an
+    # operator adds (here one that keeps records) still gets a record with the fields.
+    client = make_app().test_client()
+    token = factory.key()
+    kept: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            kept.append(record)
+
+    quiet = Keep(level=logging.WARNING)
+    keep = Keep()
+    service_logger = logging.getLogger("agentapi")
+    service_logger.addHandler(keep)
+    service_logger.addHandler(quiet)
+    try:
+        client.get(url("/businesses"), headers={**bearer(token), "X-Request-ID": "kept-1"})
+    finally:
+        service_logger.removeHandler(keep)
+        service_logger.removeHandler(quiet)
+    [record] = [r for r in kept if r.name == "agentapi.access"]
+    assert record.levelno == logging.INFO and record.getMessage() == "request"
+    assert record.fields["request_id"] == "kept-1" and record.fields["status"] == 200
+    assert [line["request_id"] for line in access_lines(capsys)] == ["kept-1"]
 
 
 def test_unauthenticated_request_logs_no_key_prefix(make_app, capsys):

@@ -19,6 +19,7 @@ from pymysql.constants import FIELD_TYPE
 
 from .config import DatabaseTarget
 from .errors import problem_response, service_unavailable
+from .prepared import UNKNOWN_STATEMENT, PreparedStatements, executes_with_values
 from .sqlfiles import Query
 
 log = logging.getLogger("agentapi.db")
@@ -86,6 +87,7 @@ class Database:
         tls_ca: str | None = None,
         connect_timeout: float = 3.0,
         statement_timeout: float = 5.0,
+        prepare: bool = True,
     ) -> None:
         self.target = target
         self.queries = queries
@@ -93,6 +95,9 @@ class Database:
         self.tls_ca = tls_ca
         self.connect_timeout = connect_timeout
         self.statement_timeout = statement_timeout
+        self.prepare = prepare  # PREPARE once per connection where the server can
+        # Statements run by run(), each counted once; a statement's PREPARE on a new
+        # connection is not counted, as the connection's session set-up is not.
         self.statements_run = 0
         self._local = threading.local()
 
@@ -158,6 +163,11 @@ class Database:
         if conn is None:
             conn = self._connect()
             self._local.conn = conn
+            # get_server_info is unannotated in types-PyMySQL; it returns a str.
+            server: str = conn.get_server_info()  # type: ignore[no-untyped-call]
+            self._local.prepared = PreparedStatements(
+                conn, self.prepare and executes_with_values(server)
+            )
         self._local.last_used = now
         return conn
 
@@ -183,11 +193,15 @@ class Database:
         if set(params) != query.params:
             raise TypeError(f"{name} takes {sorted(query.params)}, got {sorted(params)}")
         attempts = 2 if retry else 1
-        for attempt in range(1, attempts + 1):
+        attempt = 1
+        prepared_again = False
+        while True:
             conn = self._connection()
+            prepared: PreparedStatements = self._local.prepared
             try:
                 with conn.cursor() as cursor:
-                    affected = cursor.execute(query.sql, params)
+                    text, args = prepared.statement(query, params)
+                    affected = cursor.execute(text, args)
                     self.statements_run += 1
                     if query.returns == "nothing":
                         return affected
@@ -197,13 +211,18 @@ class Database:
                 code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
                 if code in TIMEOUT_ERRORS:
                     raise StatementTimeout(name) from exc
+                if code == UNKNOWN_STATEMENT and not prepared_again:
+                    # The statement never ran: prepare it again, once, and run it.
+                    prepared.forget()
+                    prepared_again = True
+                    continue
                 if code not in CONNECTION_ERRORS:
                     raise
                 self.discard()
                 if attempt == attempts:
                     raise DatabaseUnavailable(name) from exc
+                attempt += 1
                 log.info("database connection lost during %s; reconnecting", name)
-        raise AssertionError("unreachable")
 
 
 def init_app(app: Flask, queries: dict[str, Query]) -> None:

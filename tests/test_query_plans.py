@@ -337,7 +337,8 @@ def service_params(active: tuple, position: tuple[str, str] | None) -> dict:
     after_name, after_id = position or ("", "")
     return {
         "business_id": BIG,
-        "active": active,
+        "active_a": active[0],
+        "active_b": active[1],
         "after_name": after_name,
         "after_id": after_id,
         "limit": LIMIT + 1,
@@ -348,7 +349,7 @@ def service_position(depth: int) -> tuple[str, str]:
     return f"Service {depth:05d}", f"{BIG[:10]}S{depth:015d}"
 
 
-@pytest.mark.parametrize("active", [(0, 1), (1,), (0,)], ids=["any", "active", "inactive"])
+@pytest.mark.parametrize("active", [(0, 1), (1, 1), (0, 0)], ids=["any", "active", "inactive"])
 @pytest.mark.parametrize("page", ["first", "cursor"])
 def test_service_list_uses_its_index_in_keyset_order(plans_db, active, page):
     position = service_position(100) if page == "cursor" else None

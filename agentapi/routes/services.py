@@ -14,7 +14,7 @@ from ..tombstones import DELETED_SINCE
 
 bp = Blueprint("services", __name__)
 
-ACTIVE_VALUES = {None: (0, 1), "true": (1,), "false": (0,)}
+ACTIVE_VALUES = {None: (0, 1), "true": (1, 1), "false": (0, 0)}
 PARAMS = (
     business_id_param("The business whose services to list."),
     Param(
@@ -61,7 +61,8 @@ def list_services() -> Response:
     rows = fetch_all(
         "list_services",
         business_id=args["business_id"],
-        active=ACTIVE_VALUES[args["active"]],
+        active_a=ACTIVE_VALUES[args["active"]][0],
+        active_b=ACTIVE_VALUES[args["active"]][1],
         after_name=after_name,
         after_id=after_id,
         limit=pager.fetch_limit,

@@ -1,7 +1,8 @@
 -- name: list_services
--- params: business_id, active, after_name, after_id, limit
+-- params: business_id, active_a, active_b, after_name, after_id, limit
 -- returns: rows (id, name, line) of one business, by name then id, after the keyset
---          position (after_name, after_id); active is (0, 1), (1,) or (0,). line is the
+--          position (after_name, after_id); is_active is active_a or active_b: 0 and 1, 1 and 1,
+--          or 0 and 0 (two values, not a list: the statement is prepared once). line is the
 --          service object of /services as one compact JSON text (is_active true for any
 --          non-zero value; timestamps as in sql/fragments/invoice_line.sql)
 --          Rows only while the business exists and is not deleted (b: one row read
@@ -27,6 +28,6 @@ SELECT s.id, s.name,
    AND s.deleted_at IS NULL
    AND s.name >= %(after_name)s
    AND (s.name > %(after_name)s OR s.id > %(after_id)s)
-   AND s.is_active IN %(active)s
+   AND s.is_active IN (%(active_a)s, %(active_b)s)
  ORDER BY s.name, s.id
  LIMIT %(limit)s

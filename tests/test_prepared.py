@@ -1,0 +1,103 @@
+"""Prepared statements: PREPARE once per connection, EXECUTE ... USING after; text where not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agentapi.config import parse_database_url
+from agentapi.db import Database
+from agentapi.prepared import executes_with_values, positional
+from agentapi.sqlfiles import Query, load_queries
+
+
+def test_placeholders_become_question_marks_in_their_order():
+    text, names = positional("SELECT %(a)s, '%%Y' FROM t WHERE x = %(b)s OR y = %(a)s")
+    assert text == "SELECT ?, '%Y' FROM t WHERE x = ? OR y = ?"
+    assert names == ("a", "b", "a")
+
+
+def test_a_statement_with_a_question_mark_of_its_own_is_not_prepared():
+    assert positional("SELECT '?' FROM t WHERE x = %(a)s") is None
+
+
+@pytest.mark.parametrize(
+    ("server", "expected"),
+    [
+        ("5.5.5-10.11.19-MariaDB-0+deb12u1", True),
+        ("10.2.3-MariaDB", True),
+        ("10.1.48-MariaDB-1~bionic", False),
+        ("8.0.36", False),  # MySQL: EXECUTE takes user variables only
+        ("8.4.0-MySQL Community", False),
+    ],
+)
+def test_values_in_execute_using_are_for_mariadb_10_2_3_on(server, expected):
+    assert executes_with_values(server) is expected
+
+
+def database(database_url: str, prepare: bool = True, queries=None) -> Database:
+    target = parse_database_url("TEST_DATABASE_URL", database_url)
+    return Database(target, queries or load_queries(), prepare=prepare)
+
+
+def session_count(db: Database, name: str) -> int:
+    """A session status counter of the database's own connection in this thread."""
+    with db._connection().cursor() as cursor:
+        cursor.execute("SHOW SESSION STATUS LIKE %s", (name,))
+        return int(cursor.fetchone()["Value"])
+
+
+def test_a_registered_statement_is_prepared_once_and_gives_the_text_s_rows(database_url, factory):
+    business = factory.business()
+    for n in range(3):
+        factory.service(business["id"], name=f"Service {n}")
+    params = {
+        "business_id": business["id"],
+        "active_a": 0,
+        "active_b": 1,
+        "after_name": "",
+        "after_id": "",
+        "limit": 10,
+    }
+    prepared, text = database(database_url), database(database_url, prepare=False)
+    prepares, executes = (
+        session_count(prepared, "Com_prepare_sql"),
+        session_count(prepared, "Com_execute_sql"),
+    )
+    first = prepared.run("list_services", params)
+    second = prepared.run("list_services", params)
+    assert session_count(prepared, "Com_prepare_sql") - prepares == 1
+    assert session_count(prepared, "Com_execute_sql") - executes == 2
+    assert first == second == text.run("list_services", params)
+    assert [row["name"] for row in first] == ["Service 0", "Service 1", "Service 2"]
+    assert session_count(text, "Com_execute_sql") == 0
+
+
+def test_a_statement_the_connection_lost_is_prepared_again(database_url, factory):
+    business = factory.business()
+    db = database(database_url)
+    assert db.run("get_business", {"business_id": business["id"]})["id"] == business["id"]
+    with db._connection().cursor() as cursor:
+        cursor.execute("DEALLOCATE PREPARE agentapi_get_business")
+    assert db.run("get_business", {"business_id": business["id"]})["id"] == business["id"]
+
+
+def test_list_values_and_unpreparable_statements_are_sent_as_text(database_url, factory):
+    business = factory.business()
+    factory.template(business["id"], name="Standard")
+    queries = load_queries()
+    queries["show_tables_like"] = Query(
+        "show_tables_like", "SHOW TABLES LIKE %(pattern)s", frozenset({"pattern"}), "rows", Path()
+    )
+    db = database(database_url, queries=queries)
+    executes = session_count(db, "Com_execute_sql")
+    templates = db.run("list_invoice_templates", {"business_ids": (business["id"],)})
+    assert [t["business_id"] for t in templates] == [business["id"]]
+    assert '"name":"Standard"' in templates[0]["line"]
+    # The server refuses `SHOW TABLES LIKE ?`; the text runs instead, now and later.
+    assert [
+        next(iter(r.values())) for r in db.run("show_tables_like", {"pattern": "services"})
+    ] == ["services"]
+    assert db.run("show_tables_like", {"pattern": "businesses"})
+    assert session_count(db, "Com_execute_sql") == executes

@@ -7,9 +7,9 @@ parsed statement and plans it again with the values given (so a page's plan is t
 one the text would get).
 
 MariaDB (10.2.3 and later) takes values in USING; MySQL takes only user variables
-there, so against MySQL every statement is sent as text, as before. A statement whose
-values include a list (`IN %(ids)s`, of any length) or whose text holds a literal '?'
-is sent as text too; so is one the server refuses to prepare.
+there, so against MySQL every statement is sent as text, as before. A short list value
+(`IN %(statuses)s`) gets a statement per length; a long one (a page's ids), a text
+holding a literal '?', and a statement the server refuses to prepare are sent as text.
 """
 
 from __future__ import annotations
@@ -27,23 +27,32 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 UNKNOWN_STATEMENT = 1243
 # ER_MAX_PREPARED_STMT_COUNT_REACHED: the server holds as many as it allows.
 TOO_MANY_PREPARED = 1461
+# The longest list value a statement is prepared for (one statement per length).
+MAX_LIST_PREPARED = 8
 # MariaDB names its version before '-MariaDB', after a '5.5.5-' kept for old clients.
 MARIADB_VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+)-MariaDB")
 
 
 @functools.cache
-def positional(sql: str) -> tuple[str, tuple[str, ...]] | None:
-    """The statement with '?' for each %(name)s, and the names in their order; None when
-    the text holds a '?' of its own, which PREPARE would take for a placeholder."""
+def positional(sql: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The statement cut at each %(name)s (a '?' goes between two pieces), and the names
+    in their order; None when the text holds a '?' of its own, which PREPARE would take
+    for a placeholder."""
     if "?" in sql:
         return None
-    names: list[str] = []
+    pieces = PLACEHOLDER.split(sql.replace("%%", "%"))
+    return tuple(pieces[0::2]), tuple(pieces[1::2])
 
-    def mark(match: re.Match[str]) -> str:
-        names.append(match.group(1))
-        return "?"
 
-    return PLACEHOLDER.sub(mark, sql).replace("%%", "%"), tuple(names)
+@functools.cache
+def prepared_text(sql: str, arities: tuple[int, ...]) -> str:
+    """The statement for PREPARE: '?' for a value, '(?, ?)' for a list of two (as
+    PyMySQL writes a list: IN %(ids)s), by the arity of each placeholder (0: a value)."""
+    form = positional(sql)
+    assert form is not None
+    pieces, _names = form
+    marks = ["?" if n == 0 else "(" + ", ".join("?" * n) + ")" for n in arities]
+    return "".join(piece + mark for piece, mark in zip(pieces, [*marks, ""], strict=True))
 
 
 def executes_with_values(server_version: str) -> bool:
@@ -64,27 +73,45 @@ class PreparedStatements:
     def statement(self, query: Query, params: dict[str, Any]) -> tuple[str, Any]:
         """The text and arguments for cursor.execute: an EXECUTE of the prepared form
         where it can be, else the registered text with its parameters."""
-        form = positional(query.sql) if self.enabled and query.name not in self._refused else None
-        if form is None or any(isinstance(v, list | tuple | set | dict) for v in params.values()):
+        form = positional(query.sql) if self.enabled else None
+        if form is None:
             return query.sql, params
-        text, names = form
-        handle = f"agentapi_{query.name}"
-        if query.name not in self._prepared:
+        names = form[1]
+        values = [params[name] for name in names]
+        arities = tuple(len(v) if isinstance(v, list | tuple) else 0 for v in values)
+        handle = f"agentapi_{query.name}"  # at most 64 characters: tests/test_prepared.py
+        if any(arities):
+            # One statement per list length: a short list only (a status filter), not
+            # the ids of a page, which would leave a statement for every length.
+            if max(arities) > MAX_LIST_PREPARED or 0 in (
+                len(v) for v in values if isinstance(v, list | tuple)
+            ):
+                return query.sql, params
+            handle += "".join(f"_{n}" for n in arities if n)
+        if handle in self._refused:
+            return query.sql, params
+        if handle not in self._prepared:
             try:
                 with self.conn.cursor() as cursor:
-                    cursor.execute(f"PREPARE {handle} FROM %s", (text,))
+                    cursor.execute(
+                        f"PREPARE {handle} FROM %s", (prepared_text(query.sql, arities),)
+                    )
             except pymysql.MySQLError as exc:
                 code = exc.args[0] if exc.args else 0
                 if not isinstance(exc, pymysql.ProgrammingError) and code != TOO_MANY_PREPARED:
                     raise
                 # Not preparable here, or the server holds its maximum: sent as text.
-                self._refused.add(query.name)
+                self._refused.add(handle)
                 return query.sql, params
-            self._prepared.add(query.name)
+            self._prepared.add(handle)
         if not names:
             return f"EXECUTE {handle}", None
-        values = ", ".join(self.conn.escape(params[name]) for name in names)
-        return f"EXECUTE {handle} USING {values}", None
+        escape = self.conn.escape
+        written = ", ".join(
+            ", ".join(escape(item) for item in value) if arity else escape(value)
+            for value, arity in zip(values, arities, strict=True)
+        )
+        return f"EXECUTE {handle} USING {written}", None
 
     def forget(self) -> None:
         """The server no longer has this connection's statements: prepare them again."""

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
 from agentapi.config import parse_database_url
 from agentapi.db import Database
-from agentapi.prepared import executes_with_values, positional
+from agentapi.prepared import MAX_LIST_PREPARED, executes_with_values, positional, prepared_text
 from agentapi.sqlfiles import Query, load_queries
 
 
 def test_placeholders_become_question_marks_in_their_order():
-    text, names = positional("SELECT %(a)s, '%%Y' FROM t WHERE x = %(b)s OR y = %(a)s")
-    assert text == "SELECT ?, '%Y' FROM t WHERE x = ? OR y = ?"
-    assert names == ("a", "b", "a")
+    sql = "SELECT %(a)s, '%%Y' FROM t WHERE x = %(b)s OR y IN %(c)s AND z = %(a)s"
+    assert positional(sql)[1] == ("a", "b", "c", "a")
+    assert prepared_text(sql, (0, 0, 3, 0)) == (
+        "SELECT ?, '%Y' FROM t WHERE x = ? OR y IN (?, ?, ?) AND z = ?"
+    )
 
 
 def test_a_statement_with_a_question_mark_of_its_own_is_not_prepared():
@@ -83,16 +86,18 @@ def test_a_statement_the_connection_lost_is_prepared_again(database_url, factory
     assert db.run("get_business", {"business_id": business["id"]})["id"] == business["id"]
 
 
-def test_list_values_and_unpreparable_statements_are_sent_as_text(database_url, factory):
+def test_long_lists_and_unpreparable_statements_are_sent_as_text(database_url, factory):
     business = factory.business()
     factory.template(business["id"], name="Standard")
+    others = [factory.business()["id"] for _ in range(MAX_LIST_PREPARED)]
     queries = load_queries()
     queries["show_tables_like"] = Query(
         "show_tables_like", "SHOW TABLES LIKE %(pattern)s", frozenset({"pattern"}), "rows", Path()
     )
     db = database(database_url, queries=queries)
     executes = session_count(db, "Com_execute_sql")
-    templates = db.run("list_invoice_templates", {"business_ids": (business["id"],)})
+    # A page's ids (here one more than a statement is prepared for) go as text.
+    templates = db.run("list_invoice_templates", {"business_ids": (business["id"], *others)})
     assert [t["business_id"] for t in templates] == [business["id"]]
     assert '"name":"Standard"' in templates[0]["line"]
     # The server refuses `SHOW TABLES LIKE ?`; the text runs instead, now and later.
@@ -101,3 +106,38 @@ def test_list_values_and_unpreparable_statements_are_sent_as_text(database_url, 
     ] == ["services"]
     assert db.run("show_tables_like", {"pattern": "businesses"})
     assert session_count(db, "Com_execute_sql") == executes
+
+
+def test_every_handle_fits_an_identifier():
+    # MariaDB's identifiers are at most 64 characters: agentapi_<name>, and _<length>
+    # for each list value (one or two of at most MAX_LIST_PREPARED).
+    longest = max(len(name) for name in load_queries())
+    assert len("agentapi_") + longest + len("_8_8") <= 64
+
+
+def test_a_short_list_gets_a_statement_per_length(database_url, factory):
+    business = factory.business()
+    for status in ("draft", "sent", "paid"):
+        factory.invoice(business["id"], status=status)
+    db = database(database_url)
+    text = database(database_url, prepare=False)
+    prepares = session_count(db, "Com_prepare_sql")
+    executes = session_count(db, "Com_execute_sql")
+    for statuses in (("draft", "sent"), ("paid",), ("sent", "draft")):
+        params = {
+            "business_id": business["id"],
+            "statuses": statuses,
+            "issued_from": date(1000, 1, 1),
+            "issued_to": date(9999, 12, 31),
+            "updated_since": datetime(1000, 1, 1),
+            "after_key": "9999-12-31",
+            "after_id": "Z" * 27,
+            "limit": 10,
+        }
+        rows = db.run("list_invoices_by_issue_date_desc", params)
+        assert rows == text.run("list_invoices_by_issue_date_desc", params)
+        assert sorted(r["line"].split('"status":"')[1].split('"')[0] for r in rows) == sorted(
+            statuses
+        )
+    assert session_count(db, "Com_prepare_sql") - prepares == 2  # lengths 2 and 1
+    assert session_count(db, "Com_execute_sql") - executes == 3

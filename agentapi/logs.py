@@ -74,16 +74,21 @@ class AccessLine:
                     try:
                         handler.stream.write(text + handler.terminator)
                         handler.stream.flush()
+                    except Exception:
+                        # As StreamHandler.emit: a line that cannot be written (a closed
+                        # or broken stderr) is reported there, and the request goes on.
+                        handler.handleError(self._record(fields))
                     finally:
                         handler.release()
                 else:
-                    handler.handle(
-                        self.logger.makeRecord(
-                            self.logger.name, logging.INFO, "", 0, "request", (), None,
-                            extra={"fields": fields},
-                        )
-                    )  # fmt: skip
+                    handler.handle(self._record(fields))
             logger = logger.parent if logger.propagate else None
+
+    def _record(self, fields: dict[str, object]) -> logging.LogRecord:
+        logger = self.logger
+        return logger.makeRecord(
+            logger.name, logging.INFO, "", 0, "request", (), None, extra={"fields": fields}
+        )
 
 
 def configure(level: str) -> None:

@@ -97,6 +97,24 @@ def test_a_handler_added_to_the_service_logger_gets_the_access_record_too(
     assert [line["request_id"] for line in access_lines(capsys)] == ["kept-1"]
 
 
+def test_a_log_stream_that_fails_does_not_fail_the_request(make_app, factory, monkeypatch):
+    client = make_app().test_client()
+    token = factory.key()
+
+    class Broken:
+        def write(self, text: str) -> None:
+            raise BrokenPipeError("stderr is gone")
+
+        def flush(self) -> None:
+            raise BrokenPipeError("stderr is gone")
+
+    [handler] = logging.getLogger("agentapi").handlers
+    monkeypatch.setattr(handler, "stream", Broken())
+    monkeypatch.setattr(logging, "raiseExceptions", False)  # no report on the broken stream
+    response = client.get(url("/businesses"), headers=bearer(token))
+    assert response.status_code == 200 and response.get_json()["data"] == []
+
+
 def test_unauthenticated_request_logs_no_key_prefix(make_app, capsys):
     make_app().test_client().get(url("/businesses"))
     (line,) = access_lines(capsys)

@@ -114,8 +114,9 @@ def log_request(response: Response) -> Response:
     started = getattr(state, "started", None)
     fields: dict[str, object] = {
         "request_id": getattr(state, "request_id", None),
-        "method": environ.get("REQUEST_METHOD"),
-        "path": request.path,
+        "method": request.method,
+        # Cut here too: a handler added after `configure` gets these fields as they are.
+        "path": redact(request.path),
         "status": response.status_code,
         "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else 0.0,
         "key_prefix": key.prefix if key is not None else None,

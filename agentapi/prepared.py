@@ -78,16 +78,15 @@ class PreparedStatements:
             return query.sql, params
         names = form[1]
         values = [params[name] for name in names]
+        lengths = [len(v) for v in values if isinstance(v, list | tuple)]
+        # One statement per list length: a short list only (a status filter), not the
+        # ids of a page, which would leave a statement for every length. An empty list
+        # is no SQL either way (IN ()): the text is sent, and the server says so.
+        if lengths and not 0 < min(lengths) <= max(lengths) <= MAX_LIST_PREPARED:
+            return query.sql, params
         arities = tuple(len(v) if isinstance(v, list | tuple) else 0 for v in values)
         handle = f"agentapi_{query.name}"  # at most 64 characters: tests/test_prepared.py
-        if any(arities):
-            # One statement per list length: a short list only (a status filter), not
-            # the ids of a page, which would leave a statement for every length.
-            if max(arities) > MAX_LIST_PREPARED or 0 in (
-                len(v) for v in values if isinstance(v, list | tuple)
-            ):
-                return query.sql, params
-            handle += "".join(f"_{n}" for n in arities if n)
+        handle += "".join(f"_{n}" for n in arities if n)
         if handle in self._refused:
             return query.sql, params
         if handle not in self._prepared:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+import pymysql
 import pytest
 
 from agentapi.config import parse_database_url
@@ -141,3 +142,11 @@ def test_a_short_list_gets_a_statement_per_length(database_url, factory):
         )
     assert session_count(db, "Com_prepare_sql") - prepares == 2  # lengths 2 and 1
     assert session_count(db, "Com_execute_sql") - executes == 3
+
+
+def test_an_empty_list_is_sent_as_text_and_refused_as_the_text_is(database_url):
+    db = database(database_url)
+    prepares = session_count(db, "Com_prepare_sql")
+    with pytest.raises(pymysql.ProgrammingError):
+        db.run("list_invoice_templates", {"business_ids": ()})
+    assert session_count(db, "Com_prepare_sql") == prepares

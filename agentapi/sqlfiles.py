@@ -45,7 +45,12 @@ def read_fragment(root: Path, name: str, within: tuple[str, ...] = ()) -> str:
     if not path.is_file():
         raise QueryFileError(f"{FRAGMENTS}/{name}.sql: no such fragment")
     lines = path.read_text(encoding="utf-8").splitlines()
-    while lines and (not lines[0].strip() or lines[0].strip().startswith("--")):
+    # Leading comments go; an include is no comment, even as the first line of SQL.
+    while (
+        lines
+        and not INCLUDE_LINE.fullmatch(lines[0])
+        and (not lines[0].strip() or lines[0].strip().startswith("--"))
+    ):
         lines.pop(0)
     done = []
     for line in lines:

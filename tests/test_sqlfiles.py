@@ -142,6 +142,18 @@ def test_an_include_line_is_replaced_by_the_fragment_and_its_own_includes(root):
     assert "thing_line" not in queries and "end" not in queries  # fragments are no queries
 
 
+def test_a_fragment_may_begin_with_an_include_after_its_comments(root):
+    write(
+        root,
+        "-- fragment: thing_line\n-- a comment\n  -- include: start\nid,\n",
+        "fragments",
+        "thing_line",
+    )
+    write(root, "-- fragment: start\nCONCAT(\n", "fragments", "start")
+    write(root, INCLUDING)
+    assert load_queries(root)["list_things"].sql.startswith("SELECT id,\nCONCAT(\nid,\n")
+
+
 def test_an_unknown_or_self_including_fragment_is_an_error(root):
     write(root, INCLUDING)
     with pytest.raises(QueryFileError, match="fragments/thing_line.sql: no such fragment"):

@@ -32,12 +32,6 @@ SELECT id, updated_at,
               CONCAT(DATE_FORMAT(updated_at, IF(MICROSECOND(updated_at) = 0, '%%Y-%%m-%%dT%%H:%%i:%%sZ',
                                                  '%%Y-%%m-%%dT%%H:%%i:%%s.%%fZ')))),
               CHAR(13, 10 USING utf8mb4)) AS line
-  FROM invoices FORCE INDEX (ix_invoices_updated_at)
- WHERE business_id = %(business_id)s
-   AND deleted_at IS NULL
-   AND (updated_at > %(after_key)s OR (updated_at = %(after_key)s AND id > %(after_id)s))
-   AND issue_date BETWEEN %(issued_from)s AND %(issued_to)s
-   AND updated_at >= %(updated_since)s
-   AND status IN %(statuses)s
+  -- include: invoices_scan_updated_at_asc
  ORDER BY updated_at ASC, id ASC
  LIMIT %(limit)s

@@ -11,12 +11,6 @@
 SELECT id, issue_date,
        -- include: invoice_line
        AS line
-  FROM invoices FORCE INDEX (ix_invoices_issue_date)
- WHERE business_id = %(business_id)s
-   AND deleted_at IS NULL
-   AND (issue_date < %(after_key)s OR (issue_date = %(after_key)s AND id < %(after_id)s))
-   AND issue_date BETWEEN %(issued_from)s AND %(issued_to)s
-   AND updated_at >= %(updated_since)s
-   AND status IN %(statuses)s
+  -- include: invoices_scan_issue_date_desc
  ORDER BY issue_date DESC, id DESC
  LIMIT %(limit)s

@@ -11,12 +11,6 @@
 SELECT id, updated_at,
        -- include: invoice_line
        AS line
-  FROM invoices FORCE INDEX (ix_invoices_updated_at)
- WHERE business_id = %(business_id)s
-   AND deleted_at IS NULL
-   AND (updated_at > %(after_key)s OR (updated_at = %(after_key)s AND id > %(after_id)s))
-   AND issue_date BETWEEN %(issued_from)s AND %(issued_to)s
-   AND updated_at >= %(updated_since)s
-   AND status IN %(statuses)s
+  -- include: invoices_scan_updated_at_asc
  ORDER BY updated_at ASC, id ASC
  LIMIT %(limit)s

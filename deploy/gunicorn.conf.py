@@ -15,7 +15,6 @@ import contextlib
 import json
 import logging
 import os
-import re
 import socket
 import sys
 import time
@@ -23,12 +22,11 @@ import uuid
 
 import gunicorn.http.parser
 import gunicorn.util
-from gunicorn.glogging import Logger
 from gunicorn.http.message import Request
 
 from agentapi.errors import TITLES
+from agentapi.gunicorn_log import AccessLogger
 from agentapi.headers import MAX_HEADER_FIELD_BYTES, MAX_HEADER_FIELDS, MAX_TARGET_BYTES
-from agentapi.tokens import redact
 
 
 def _count(name: str, default: int) -> int:
@@ -208,33 +206,8 @@ access_log_format = (
 )
 
 
-# Control characters (a path's %0d%0a decodes to CR LF), DEL, C1 and the Unicode line
-# separators, and the backslash itself, so that an escaped line reads unambiguously.
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\\]")
-
-
-def _escape_char(match: re.Match) -> str:
-    """One unprintable character as \\xNN (or \\uNNNN), a backslash as two."""
-    char = match.group()
-    if char == "\\":
-        return "\\\\"
-    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
-
-
-def loggable(text: str) -> str:
-    """Text bound for a log line: token secrets cut, unprintable characters escaped."""
-    return _UNPRINTABLE.sub(_escape_char, redact(text))
-
-
-class AccessLogger(Logger):
-    """gunicorn's logger: one line per request whatever the request carried, no token."""
-
-    def atoms(self, resp, req, environ, request_time):
-        """The format's atoms, every string one made loggable (the path, headers...)."""
-        atoms = super().atoms(resp, req, environ, request_time)
-        return {k: loggable(v) if isinstance(v, str) else v for k, v in atoms.items()}
-
-
+# The line's atoms: computed only as the format names them, each made loggable
+# (agentapi/gunicorn_log.py).
 logger_class = AccessLogger
 
 

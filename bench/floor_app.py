@@ -7,7 +7,7 @@ to PyMySQL's default), the natural statement of each first page written by hand 
 the service's tuned statements from sql/), dates and decimals stringified, `jsonify`.
 It reaches the database the way AGENTAPI_DATABASE_URL says (unix socket or TCP), so a
 floor and a service started with the same URL pay the same transport. Serve it with the
-same gunicorn config (and so the same worker model) as the service.
+same worker model as the service (bench/floor_gunicorn.conf.py).
 """
 
 from __future__ import annotations

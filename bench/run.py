@@ -55,6 +55,9 @@ from . import fill, reports
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+# The floor is served as the bare app would be: the service's worker model, gunicorn's
+# defaults otherwise (bench/floor_gunicorn.conf.py).
+FLOOR_CONFIG = "bench/floor_gunicorn.conf.py"
 PREFIX = "/api/agent/v1"
 # The bench's own signing key (AGENTAPI_CURSOR_SECRET needs 32+ random characters).
 CURSOR_SECRET = "96516966d32137d6e39ccd402509b49d2dfc7400e06666dd47b7f6cf190741b5"
@@ -283,12 +286,18 @@ class Bench:
         }
 
     def start_gunicorn(
-        self, name: str, app: str, url: str, probe: str, extra: tuple[str, ...] = ()
+        self,
+        name: str,
+        app: str,
+        url: str,
+        probe: str,
+        extra: tuple[str, ...] = (),
+        config: str = "deploy/gunicorn.conf.py",
     ) -> Server:
-        """gunicorn with the shipped config serving app; its log in the workdir."""
+        """gunicorn serving app (with the shipped config unless told); its log in the workdir."""
         port = free_port()
         env = self.env(port, url)
-        command = [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", *extra, app]
+        command = [str(BIN / "gunicorn"), "-c", config, *extra, app]
         shown = {k: env[k] for k in env if k.startswith("AGENTAPI_") and k not in os.environ}
         self.commands.append(
             " ".join(f"{k}={shlex.quote(v)}" for k, v in shown.items())
@@ -700,7 +709,11 @@ def main() -> None:
         rows = [Row("raw", "raw WSGI, constant 5 KB (the stack's ceiling)", "-", "raw", "/", "raw")]
         for conn, url in URLS.items():
             bench.start_gunicorn(
-                f"floor-{conn}", "bench.floor_app:app", url, f"/invoices?business_id={BIG}"
+                f"floor-{conn}",
+                "bench.floor_app:app",
+                url,
+                f"/invoices?business_id={BIG}",
+                config=FLOOR_CONFIG,
             )
             bench.start_gunicorn(f"service-{conn}", "wsgi:app", url, f"{PREFIX}/health")
             base = bench.base(f"service-{conn}")
@@ -773,9 +786,11 @@ def report(
         f"machine; {RUNS} rounds, the rows measured in turn in each round, each service row "
         f"right after its floor row. req/s and latencies are medians over the rounds; 'x "
         f"floor' is the median over the rounds of the service row's req/s over its floor row's"
-        f" in the same round. gunicorn with deploy/gunicorn.conf.py for every app: {WORKERS} "
-        f"gthread workers of {os.environ.get('AGENTAPI_THREADS', '4')} threads (the floor "
-        f"keeps a connection per thread); the service's limit counters in one redis-server "
+        f" in the same round. gunicorn, {WORKERS} gthread workers of "
+        f"{os.environ.get('AGENTAPI_THREADS', '4')} threads for every app (the floor keeps a "
+        f"connection per thread): the service and the raw app with deploy/gunicorn.conf.py, "
+        f"the floor with {FLOOR_CONFIG} (gunicorn's defaults but for the worker model: no "
+        f"access line); the service's limit counters in one redis-server "
         f"(rate limit `{RATE_LIMIT}`). 'db over' is how the apps reach MariaDB: its unix "
         f"socket or TCP to 127.0.0.1:3306. The floor (bench/floor_app.py) is the bare app: the"
         f" natural statement per route, PyMySQL's defaults, DictCursor, dates and decimals "

@@ -24,40 +24,12 @@ from limits.strategies import RateLimiter as Strategy
 from . import limitstore
 from .errors import ApiError, problem_response, rate_limited, service_unavailable
 from .headers import put_fields
+from .ratewindow import RateLimitExceeded, Window
+from .slotlease import SlotLeases
 
 # Lookups of prefixes no key has that an address over its failure limit still gets.
 BLOCKED_LOOKUP_LIMIT = "10 per second"
 POLICY_NAME = "default"  # the IETF RateLimit-Policy name of the per-key quota
-
-
-@dataclass(frozen=True)
-class Window:
-    """A limit's moving window as it stands: its size, what is left, when a slot frees."""
-
-    limit: int
-    seconds: int
-    remaining: int
-    reset_at: float  # epoch seconds at which the oldest counted request leaves the window
-
-    @property
-    def used(self) -> int:
-        """Requests counted in the window."""
-        return self.limit - self.remaining
-
-
-class RateLimitExceeded(Exception):
-    """A limit is used up; resets_in is the seconds until a slot frees."""
-
-    def __init__(self, limit: RateLimitItem, window: Window) -> None:
-        super().__init__(f"{limit} exceeded")
-        self.limit = limit
-        self.window = window
-        self.resets_in = window.reset_at - time.time()
-
-    @property
-    def retry_after(self) -> int:
-        """Whole seconds to wait, rounded up, at least 1."""
-        return max(1, math.ceil(self.resets_in))
 
 
 class RateLimiter:
@@ -127,6 +99,7 @@ class Limits:
     """The service's limits: per key, failed authentications per address, and the facade."""
 
     limiter: RateLimiter
+    leases: SlotLeases | None  # with a shared storage: the high limits' slots, leased
     per_key: list[RateLimitItem]
     burst: RateLimitItem
     auth_failures: RateLimitItem
@@ -154,11 +127,17 @@ def _is_quota(item: RateLimitItem) -> bool:
     return any(item is quota for quota in limits().per_key)
 
 
-def _take(hits: list[tuple[RateLimitItem, tuple[str, ...], int]], key_id: str) -> None:
-    """Take the hits, or raise; the quota's window rides on g either way (for headers)."""
+def _take(
+    hits: list[tuple[RateLimitItem, tuple[str, ...], int]], key_id: str, leased: bool = False
+) -> None:
+    """Take the hits (from a lease, if leased and one can be had: agentapi/slotlease.py),
+    or raise; the quota's window rides on g either way (for headers)."""
     config = limits()
     try:
-        windows = config.limiter.hit_all(hits)
+        if leased and config.leases is not None:
+            windows = config.leases.hit_all(hits)
+        else:
+            windows = config.limiter.hit_all(hits)
     except RateLimitExceeded as exc:
         # A 429 carries the headers of the quota limit it broke, or of the quota when the
         # burst limit broke.
@@ -197,7 +176,7 @@ def take_request_slot() -> None:
         g.deferred_quota = cost
     else:
         hits += _quota_hits(key.id, cost)
-    _take(hits, key.id)
+    _take(hits, key.id, leased=cost == 1)
 
 
 def settle_deferred_quota(response: Response) -> Response:
@@ -330,8 +309,11 @@ def init_app(app: Flask) -> None:
         swallow_errors=False,
     )
     _drop_library_hooks(app, library)
+    limiter = RateLimiter(library.limiter)
+    shared = isinstance(library.limiter.storage, limitstore.OneTripRedisStorage)
     app.extensions["agentapi.limits"] = Limits(
-        limiter=RateLimiter(library.limiter),
+        limiter=limiter,
+        leases=SlotLeases(limiter) if shared else None,
         per_key=list(parse_many(settings["RATE_LIMIT"])),
         burst=parse(settings["BURST_LIMIT"]),
         auth_failures=parse(settings["AUTH_FAILURE_LIMIT"]),

@@ -182,3 +182,65 @@ def test_a_dropped_connection_and_a_flushed_script_cache_cost_no_error(
     answer = client.get(url("/businesses"), headers=bearer(token))
     assert answer.status_code == 200
     assert answer.headers["X-RateLimit-Remaining"] == "998"
+
+
+def quota_list(redis_url: str, sql_conn, token: str) -> bytes:
+    """The Redis list of a key's quota window (its hit times, newest first)."""
+    (key,) = sql(sql_conn, "SELECT id FROM api_keys WHERE prefix = %s", token[3:11])
+    raw = redis.Redis.from_url(redis_url)
+    (name,) = [k for k in raw.keys("*") if b"/key/" in k and key["id"].encode() in k]
+    return name
+
+
+def test_a_high_limit_is_counted_in_leases_and_never_under(make_app, factory, redis_url, sql_conn):
+    # 1,000,000 a minute: after the key's first request, one script call takes 32
+    # requests' slots of both limits, and this process hands them out to the next ones.
+    app = make_app(RATELIMIT_STORAGE_URI=redis_url, RATE_LIMIT="1000000 per minute")
+    client, token = app.test_client(), factory.key()
+    first = client.get(url("/businesses"), headers=bearer(token))
+    assert first.headers["X-RateLimit-Remaining"] == "999999"
+    before = script_calls(redis_url)
+    answers = [client.get(url("/businesses"), headers=bearer(token)) for _ in range(70)]
+    assert {r.status_code for r in answers} == {200}
+    assert script_calls(redis_url) - before == 3  # leases at requests 2, 34 and 66
+    counted = redis.Redis.from_url(redis_url).llen(quota_list(redis_url, sql_conn, token))
+    assert counted == 1 + 3 * 32  # every request counted before it was served
+    remaining = [int(r.headers["X-RateLimit-Remaining"]) for r in answers]
+    # In steps, never up, and never more than what is truly left.
+    assert remaining == sorted(remaining, reverse=True)
+    assert remaining[0] == remaining[31] == 1_000_000 - 33
+    assert remaining[32] == 1_000_000 - 65
+    assert all(left <= 1_000_000 - n for n, left in enumerate(remaining, 2))
+
+
+def test_a_lease_ends_after_half_a_second(make_app, factory, redis_url):
+    app = make_app(RATELIMIT_STORAGE_URI=redis_url, RATE_LIMIT="1000000 per minute")
+    client, token = app.test_client(), factory.key()
+    for _ in range(2):  # the second takes a lease of 32
+        assert client.get(url("/businesses"), headers=bearer(token)).status_code == 200
+    time.sleep(0.6)
+    before = script_calls(redis_url)
+    assert client.get(url("/businesses"), headers=bearer(token)).status_code == 200
+    assert script_calls(redis_url) - before == 1
+
+
+def test_no_lease_near_the_end_of_a_window_so_the_limit_stays_exact(
+    make_app, factory, redis_url, sql_conn
+):
+    app = make_app(RATELIMIT_STORAGE_URI=redis_url, RATE_LIMIT="100000 per minute")
+    client, token = app.test_client(), factory.key()
+    assert client.get(url("/businesses"), headers=bearer(token)).status_code == 200
+    # Fill the quota's window to 20 short of its limit, as other processes would have.
+    raw = redis.Redis.from_url(redis_url)
+    name = quota_list(redis_url, sql_conn, token)
+    now = repr(time.time()).encode()
+    for _ in range(10):
+        raw.lpush(name, *[now] * 9_998)
+    assert raw.llen(name) == 100_000 - 19
+    answers = [client.get(url("/businesses"), headers=bearer(token)) for _ in range(40)]
+    # The first request saw 99,999 left and asks for a lease of 32: refused (19 are
+    # left), so that request is counted on its own. Later leases are sized by what is
+    # left (a lease only while 8 times its size is), and the window fills exactly.
+    assert [r.status_code for r in answers] == [200] * 19 + [429] * 21
+    assert raw.llen(name) == 100_000
+    assert [r.headers["X-RateLimit-Remaining"] for r in answers[17:20]] == ["1", "0", "0"]

@@ -12,6 +12,7 @@ first passed through `loggable` (token secrets cut, unprintable characters escap
 
 from __future__ import annotations
 
+import logging
 import re
 import traceback
 from collections.abc import Iterator, Mapping
@@ -19,6 +20,7 @@ from typing import Any
 
 from gunicorn.glogging import Logger, SafeAtoms  # type: ignore[import-untyped]
 
+from .logs import write_line
 from .tokens import redact
 
 # Control characters (a path's %0d%0a decodes to CR LF), DEL, C1 and the Unicode line
@@ -141,13 +143,28 @@ class AccessLogger(Logger):  # type: ignore[misc]
     """gunicorn's logger: one line per request whatever the request carried, no token."""
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
-        """The access line, from the atoms the format names (LoggableAtoms)."""
+        """The access line, from the atoms the format names (LoggableAtoms), written
+        straight to a plain stream handler (logs.write_line) where it has one."""
         if not self.access_log_enabled:
             return
+        access_log: logging.Logger = self.access_log
+        fmt: str = self.cfg.access_log_format
+        atoms = LoggableAtoms(self, resp, req, environ, request_time)
         try:
-            self.access_log.info(
-                self.cfg.access_log_format,
-                LoggableAtoms(self, resp, req, environ, request_time),
+            write_line(
+                access_log,
+                lambda: fmt % atoms,
+                lambda: access_log.makeRecord(
+                    access_log.name, logging.INFO, "", 0, fmt, (atoms,), None
+                ),
+                _message_only,
             )
         except Exception:
             self.error(traceback.format_exc())
+
+
+def _message_only(handler: logging.Handler) -> bool:
+    """Whether the handler writes a record as its message and nothing else (gunicorn's
+    access format), so that the line can be written as it is."""
+    formatter = handler.formatter
+    return type(formatter) is logging.Formatter and formatter._fmt == "%(message)s"

@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, g, request
@@ -42,47 +43,62 @@ class JsonFormatter(logging.Formatter):
         )
 
 
-class AccessLine:
-    """Writes the access logger's lines straight to the stream handlers it reaches.
+def write_line(
+    logger: logging.Logger,
+    text: Callable[[], str],
+    record: Callable[[], logging.LogRecord],
+    plain: Callable[[logging.Handler], bool],
+) -> None:
+    """Give one INFO line to every handler the logger reaches, as Logger.info would.
 
-    A LogRecord, the handler's filters and Formatter.format cost more than the line
-    itself; the line is the same JSON. Any other kind of handler on the way (one added
-    after `configure`) still gets a record, as Logger.handle would give it."""
+    A LogRecord, the caller lookup, the handler's filters and Formatter.format cost more
+    than the line itself. A plain StreamHandler (no filters, and a formatter for which
+    plain(handler) says the line is text() as it stands) gets text() written straight
+    to its stream, under its lock. Any other handler on the way gets record(), as
+    Logger.handle would give it; so does the logger's own filter, when it has one."""
+    if logger.disabled or not logger.isEnabledFor(logging.INFO):
+        return
+    if logger.filters:
+        logger.handle(record())
+        return
+    line = ""
+    current: logging.Logger | None = logger
+    while current is not None:
+        for handler in current.handlers:
+            if handler.level > logging.INFO:
+                continue
+            if type(handler) is logging.StreamHandler and not handler.filters and plain(handler):
+                line = line or text()
+                handler.acquire()
+                try:
+                    handler.stream.write(line + handler.terminator)
+                    handler.stream.flush()
+                except Exception:
+                    # As StreamHandler.emit: a line that cannot be written (a closed
+                    # or broken stream) is reported there, and the request goes on.
+                    handler.handleError(record())
+                finally:
+                    handler.release()
+            else:
+                handler.handle(record())
+        current = current.parent if current.propagate else None
+
+
+class AccessLine:
+    """Writes the access logger's JSON lines (write_line: straight to the stream handlers
+    that have a JsonFormatter)."""
 
     def __init__(self, logger: logging.Logger) -> None:
         self.logger = logger
 
     def write(self, fields: dict[str, object]) -> None:
         """Log one INFO line with these fields, if INFO is enabled."""
-        logger: logging.Logger | None = self.logger
-        if not self.logger.isEnabledFor(logging.INFO):
-            return
-        text = ""
-        while logger is not None:
-            for handler in logger.handlers:
-                if handler.level > logging.INFO:
-                    continue
-                if (
-                    type(handler) is logging.StreamHandler
-                    and not handler.filters
-                    and isinstance(handler.formatter, JsonFormatter)
-                ):
-                    text = text or json_line(
-                        time.time(), "info", self.logger.name, "request", fields
-                    )
-                    handler.acquire()
-                    try:
-                        handler.stream.write(text + handler.terminator)
-                        handler.stream.flush()
-                    except Exception:
-                        # As StreamHandler.emit: a line that cannot be written (a closed
-                        # or broken stderr) is reported there, and the request goes on.
-                        handler.handleError(self._record(fields))
-                    finally:
-                        handler.release()
-                else:
-                    handler.handle(self._record(fields))
-            logger = logger.parent if logger.propagate else None
+        write_line(
+            self.logger,
+            lambda: json_line(time.time(), "info", self.logger.name, "request", fields),
+            lambda: self._record(fields),
+            lambda handler: isinstance(handler.formatter, JsonFormatter),
+        )
 
     def _record(self, fields: dict[str, object]) -> logging.LogRecord:
         logger = self.logger

@@ -4,6 +4,7 @@ gunicorn's own SafeAtoms would give them, each made loggable."""
 from __future__ import annotations
 
 import datetime
+import logging
 import runpy
 from pathlib import Path
 from types import SimpleNamespace
@@ -77,4 +78,27 @@ def test_the_shipped_line_is_escaped_and_carries_no_token(tmp_path):
         'request_id=second \\"id\\" key=abcdefgh client=203.0.113.9 '
         '"GET /api/agent/v1/health\\x0d\\x0arequest_id=forged /vb_abcdefgh_[redacted]" '
         "status=404 bytes=1234 ms=2034"
+    )
+
+
+def test_a_stream_handler_gets_the_line_without_a_log_record(capsys, monkeypatch):
+    shipped = runpy.run_path(str(Path(__file__).parent.parent / "deploy" / "gunicorn.conf.py"))
+    cfg = Config()
+    cfg.set("accesslog", "-")  # gunicorn's StreamHandler on stdout
+    cfg.set("access_log_format", shipped["access_log_format"])
+    logger = AccessLogger(cfg)
+
+    def no_record(*args, **kwargs):
+        raise AssertionError("the line went through a LogRecord")
+
+    # Only gunicorn's own handler (pytest's capture adds its handlers to loggers).
+    access_log = logger.access_log
+    plain = [h for h in access_log.handlers if type(h) is logging.StreamHandler]
+    monkeypatch.setattr(access_log, "handlers", plain)
+    monkeypatch.setattr(access_log, "makeRecord", no_record)
+    logger.access(RESPONSE, REQUEST, ENVIRON, TIME)
+    assert capsys.readouterr().out == (
+        'request_id=second \\"id\\" key=abcdefgh client=203.0.113.9 '
+        '"GET /api/agent/v1/health\\x0d\\x0arequest_id=forged /vb_abcdefgh_[redacted]" '
+        "status=404 bytes=1234 ms=2034\n"
     )

@@ -24,6 +24,7 @@ import gunicorn.http.parser
 import gunicorn.util
 from gunicorn.http.message import Request
 
+from agentapi import gunicorn_response
 from agentapi.errors import TITLES
 from agentapi.gunicorn_log import AccessLogger
 from agentapi.headers import MAX_HEADER_FIELD_BYTES, MAX_HEADER_FIELDS, MAX_TARGET_BYTES
@@ -146,6 +147,10 @@ class BoundedRequest(Request):
 
 # Every worker class (sync, gthread) builds its requests through this parser class.
 gunicorn.http.parser.RequestParser.mesg_class = BoundedRequest
+
+# A response's head goes out in the same write as its first body bytes (one system
+# call, not two, for a short page): agentapi/gunicorn_response.py.
+gunicorn_response.install()
 
 _PROBLEM_PARAMETERS = {
     414: ("query", f"the URL is longer than {MAX_TARGET_BYTES} bytes"),

@@ -12,14 +12,16 @@ What that changes, and what not:
 - Nothing is under-counted: a slot is counted in Redis before a request uses it, and
   a lease ends well before its slots leave the shortest window (a quarter of it).
 - Slots a lease did not hand out before it ended stay counted: a key may be refused
-  up to LEASE_MOST requests per process and thread early, out of at least
-  LEASE_MIN_LIMIT (under 0.1 %).
+  up to LEASE_MOST requests per process early, out of at least LEASE_MIN_LIMIT (under
+  0.1 %); a little more when two threads of a process take a lease at once (the later
+  one replaces the other, whose slots are left unused).
 - X-RateLimit-Remaining of such a key moves in steps: the requests served from one
   lease all show the window as it stood when the lease was taken (every leased slot
   counted as used), so the figure never overstates what is left.
 - A lease is taken only while every window has at least LEASE_ROOM times its slots
-  left, as the last request of the key saw it; near the end of a window every request
-  goes to Redis, and a key runs out exactly as it would without leases.
+  left, as the last request of the key saw it: leases shrink as a window fills, its
+  last slots are taken one request at a time, and a key runs out exactly as it would
+  without leases.
 - Keys with lower limits (the default is 60 a minute), conditional requests' quota,
   exports' cost and the in-memory storage are counted request by request as before.
 """

@@ -80,7 +80,7 @@ class SlotLeases:
     def hit_all(self, hits: Hits) -> list[Window]:
         """As RateLimiter.hit_all: take the hits or raise RateLimitExceeded; from a
         lease when one is held, in a new lease when the windows have room for one."""
-        key = tuple((limit, identifiers, cost) for limit, identifiers, cost in hits)
+        key = tuple(hits)
         now = time.monotonic()
         with self._lock:
             lease = self._leases.get(key)
@@ -97,7 +97,8 @@ class SlotLeases:
             windows = self._limiter.hit_all(leased)
         except RateLimitExceeded:
             # Room was judged from the key's last windows, and other processes used it
-            # up since: this request is counted (or refused) on its own.
+            # up since: this request is counted (or refused) on its own. What the
+            # refused lease took of the limits before the full one stays counted.
             windows = self._limiter.hit_all(hits)
             self._remember(key, windows, None)
             return windows
@@ -106,8 +107,9 @@ class SlotLeases:
         return windows
 
     def _size(self, hits: Hits, last: list[Window] | None) -> int:
-        """How many requests' slots to take now: 1 unless every limit is high and every
-        window, as last seen, has room for LEASE_ROOM leases of the most."""
+        """How many requests' slots to take now: 1 unless every limit is high; else at
+        most LEASE_MOST, and no more than 1/LEASE_ROOM of what each window, as last
+        seen, has left."""
         if last is None or len(last) != len(hits):
             return 1
         size = LEASE_MOST

@@ -26,6 +26,7 @@ from gunicorn.http.message import Request
 
 from agentapi import gunicorn_response
 from agentapi.errors import TITLES
+from agentapi.gunicorn_accept import accept_only_with_a_free_thread
 from agentapi.gunicorn_log import AccessLogger
 from agentapi.headers import MAX_HEADER_FIELD_BYTES, MAX_HEADER_FIELDS, MAX_TARGET_BYTES
 
@@ -233,3 +234,9 @@ def on_starting(server):
             "X-Forwarded-For. Fix: set AGENTAPI_TRUSTED_PROXIES=1 (nginx or the PHP "
             "proxy in front), or bind to 127.0.0.1:8000."
         )
+
+
+def post_worker_init(worker):
+    """A worker takes new connections only while a thread is free to serve one
+    (agentapi/gunicorn_accept.py): the others' workers get them meanwhile."""
+    accept_only_with_a_free_thread(worker)

@@ -62,6 +62,9 @@ PREFIX = "/api/agent/v1"
 # The bench's own signing key (AGENTAPI_CURSOR_SECRET needs 32+ random characters).
 CURSOR_SECRET = "96516966d32137d6e39ccd402509b49d2dfc7400e06666dd47b7f6cf190741b5"
 RATE_LIMIT = "1000000 per minute"  # raised through configuration, still counted
+# A whole-million report takes 3-4 s here on a quiet host, more on a busy one: the
+# default statement limit (5 s) would answer it 503 (seen on 2026-12-01).
+STATEMENT_TIMEOUT = "60"
 
 DEFAULT_URL = "mysql://root@localhost/agentapi_bench?unix_socket=/run/mysqld/mysqld.sock"
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
@@ -283,6 +286,7 @@ class Bench:
             "AGENTAPI_RATELIMIT_STORAGE_URI": self.redis_url(),
             "AGENTAPI_RATE_LIMIT": RATE_LIMIT,
             "AGENTAPI_CURSOR_SECRET": CURSOR_SECRET,
+            "AGENTAPI_STATEMENT_TIMEOUT": STATEMENT_TIMEOUT,
         }
 
     def start_gunicorn(

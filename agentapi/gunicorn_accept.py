@@ -26,8 +26,10 @@ from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker  # type: ignore[import-untyped]
 
-# A busy worker takes a new connection at least this often: a free worker usually takes
-# it within a millisecond, and a client never waits on others' requests for long.
+# A busy worker takes a new connection again once this long has passed since it stopped,
+# at its loop's next turn: at once under load (each finished request turns the loop),
+# within gunicorn's one-second poll when its threads are all stuck. A free worker
+# usually takes the connection within a millisecond meanwhile.
 HOLD_SECONDS = 0.005
 
 

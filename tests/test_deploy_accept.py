@@ -48,8 +48,10 @@ def test_new_connections_go_to_the_worker_with_a_free_thread(one_thread_each):
     stalled = socket.create_connection(("127.0.0.1", port), timeout=10)
     try:
         stalled.sendall(f"GET {url('/health')} HTTP/1.1\r\n".encode())
-        time.sleep(0.3)  # it is accepted and its thread is reading
-        for _ in range(10):
+        time.sleep(0.1)  # it is accepted and its thread is reading
+        # Within the stalled worker's one-second poll: until then it takes no connection
+        # (agentapi/gunicorn_accept.py, HOLD_SECONDS).
+        for _ in range(5):
             started = time.monotonic()
             assert request(str(port), url("/health"), timeout=10).status == 200
             # Accepted by the stalled worker, it would wait for the deadline.

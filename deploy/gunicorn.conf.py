@@ -238,5 +238,5 @@ def on_starting(server):
 
 def post_worker_init(worker):
     """A worker takes new connections only while a thread is free to serve one
-    (agentapi/gunicorn_accept.py): the others' workers get them meanwhile."""
+    (agentapi/gunicorn_accept.py): meanwhile another worker takes them."""
     accept_only_with_a_free_thread(worker)

@@ -27,7 +27,6 @@ from gunicorn.http.message import Request
 from agentapi import gunicorn_response
 from agentapi.errors import TITLES
 from agentapi.gunicorn_accept import accept_only_with_a_free_thread
-from agentapi.gunicorn_log import AccessLogger
 from agentapi.headers import MAX_HEADER_FIELD_BYTES, MAX_HEADER_FIELDS, MAX_TARGET_BYTES
 
 
@@ -201,20 +200,13 @@ gunicorn.util.write_error = write_problem
 secure_scheme_headers = {}
 forwarder_headers = ""
 
-# One access line per request on stdout: request id, key prefix, real client address
-# (after ProxyFix), method, path without the query string; never the Authorization
-# header. The app writes its own JSON line per request on stderr, with the same id.
-accesslog = "-"
+# No access line of gunicorn's: the app writes each request's one line, as JSON on
+# stderr (agentapi/logs.py: request id, key prefix, real client address, method, path
+# without the query string, status, duration; never a token). A second line per
+# request from gunicorn said the same again, and cost about 40 us of a worker's CPU
+# (docs/benchmarks.md, sixth round). gunicorn's own messages still go to stderr.
+accesslog = None
 errorlog = "-"
-access_log_format = (
-    "request_id=%({x-request-id}o)s key=%({agentapi.key_prefix}e)s client=%(h)s "
-    '"%(m)s %(U)s" status=%(s)s bytes=%(b)s ms=%(M)s'
-)
-
-
-# The line's atoms: computed only as the format names them, each made loggable
-# (agentapi/gunicorn_log.py).
-logger_class = AccessLogger
 
 
 def on_starting(server):

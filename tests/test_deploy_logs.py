@@ -1,4 +1,4 @@
-"""What reaches gunicorn's and nginx's logs: one line per request, no token, no forgery."""
+"""What reaches the service's and nginx's logs: one line per request, no token, no forgery."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 
 from .deploy_support import (
     NGINX,
+    app_log_line,
     free_port,
     raw_request,
     request,
@@ -24,8 +25,11 @@ assert NGINX, "nginx is not installed: `make test` installs it (tools/system-dep
 
 TOKEN = "vb_abcdefgh_" + "S3cr3tS3cr3tS3cr3tS3cr3tS3cr3t12"
 SECRET = TOKEN[12:]
-# A whole forged gunicorn access line, after an encoded CR LF in the path.
-FORGED = "request_id=forged%20key=-%20client=203.0.113.66%20%22GET%20/x%22%20status=200"
+# A whole forged log line, after an encoded CR LF in the path.
+FORGED = (
+    "%7B%22logger%22:%20%22agentapi.access%22,%20%22request_id%22:%20%22forged%22,"
+    "%20%22client%22:%20%22203.0.113.66%22%7D"
+)
 
 
 @pytest.fixture(scope="module")
@@ -39,15 +43,14 @@ def stack(tmp_path_factory, database_url):
     gunicorn.stop()
 
 
-def gunicorn_lines(stack, request_id: str) -> list[str]:
-    """gunicorn's access lines (not the app's JSON lines) that carry this request id."""
+def service_lines(stack, request_id: str) -> list[str]:
+    """The lines of the service's log (stdout and stderr) that carry this request id."""
     gunicorn = stack[0]
 
     def lines():
-        text = gunicorn.log_text()
-        return [x for x in text.splitlines() if f"request_id={request_id} " in x]
+        return [x for x in gunicorn.log_text().splitlines() if request_id in x]
 
-    wait_until(lines, 5, "gunicorn's access line", gunicorn.log)
+    wait_until(lines, 5, "the request's log line", gunicorn.log)
     return lines()
 
 
@@ -58,15 +61,18 @@ def nginx_logs(stack) -> str:
 
 
 @pytest.mark.parametrize("through", ["gunicorn", "nginx"])
-def test_an_encoded_newline_in_the_path_cannot_forge_a_gunicorn_log_line(stack, through):
+def test_an_encoded_newline_in_the_path_cannot_forge_a_service_log_line(stack, through):
     gunicorn, nginx, _ = stack
     request_id = uuid.uuid4().hex
     head = f"GET {PREFIX}/health%0d%0a{FORGED}%0a HTTP/1.1\r\nX-Request-ID: {request_id}"
     target = gunicorn.target if through == "gunicorn" else nginx.target
     assert raw_request(target, head.encode()).status == 404
-    (line,) = gunicorn_lines(stack, request_id)
-    assert "/health\\x0d\\x0arequest_id=forged key=- client=203.0.113.66" in line
-    assert not [x for x in gunicorn.log_text().splitlines() if x.startswith("request_id=forged")]
+    # One line for the request, gunicorn's included: the path inside it, escaped.
+    (line,) = service_lines(stack, request_id)
+    record = app_log_line(gunicorn, request_id)
+    assert record["path"].startswith(f"{PREFIX}/health\r\n{{")
+    assert "\\r\\n" in line and "\r" not in line
+    assert '"request_id": "forged"' not in gunicorn.log_text().replace(line, "")
 
 
 def test_an_encoded_newline_in_the_path_cannot_forge_a_nginx_log_line(stack):

@@ -262,6 +262,24 @@ def test_the_export_is_the_snapshot_taken_at_its_start(client, token, business, 
     assert [json.loads(line) for line in lines] == before
 
 
+def test_a_finished_export_logs_its_rows_bytes_and_request_id(
+    make_app, token, business, sql_conn, capsys
+):
+    # The request's own line is written when the answer starts; this one, at its end.
+    fill_invoices(sql_conn, business["id"], export_route.FIRST_CHUNK_ROWS + 10)
+    client = make_app().test_client()  # its log handler writes to the captured stderr
+    capsys.readouterr()
+    response = exported(client, token, business["id"], format="csv")
+    records = [json.loads(x) for x in capsys.readouterr().err.splitlines() if x.strip()]
+    (finished,) = [x for x in records if x["message"] == "export finished"]
+    (started,) = [x for x in records if x["logger"] == "agentapi.access"]
+    assert finished["logger"] == "agentapi.export"
+    assert finished["request_id"] == started["request_id"] == response.headers["X-Request-ID"]
+    assert finished["rows"] == export_route.FIRST_CHUNK_ROWS + 10
+    assert finished["bytes"] == len(response.get_data())
+    assert finished["seconds"] >= 0
+
+
 def test_first_bytes_come_before_the_rest_is_read(app, token, business, sql_conn):
     fill_invoices(sql_conn, business["id"], export_route.FIRST_CHUNK_ROWS + 10)
     client = app.test_client()

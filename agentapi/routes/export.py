@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -80,6 +81,11 @@ class Export:
         # list_invoices_by_<column>_<direction> -> export_invoices_<format>_by_<...>
         self.query = query.replace("list_invoices_", f"export_invoices_{args['format']}_", 1)
         self.done = False
+        # For the line that says the export is finished: the request's own line is
+        # written when the answer starts, before the body has been streamed.
+        self.request_id = getattr(g, "request_id", None)
+        self.started = time.monotonic()
+        self.rows_sent = 0
 
     def close(self) -> None:
         """End the snapshot and free the key's slot; safe to call more than once."""
@@ -102,6 +108,7 @@ class Export:
             },
         )
         self.done = len(rows) < size
+        self.rows_sent += len(rows)
         if rows:
             self.after_id, self.after_key = rows[-1][0], rows[-1][1]
         if args["format"] == "csv":
@@ -124,11 +131,21 @@ class Export:
 
     def rest(self, first: bytes) -> Iterator[bytes]:
         """The body: the first bytes, then a chunk per statement until the last row."""
+        sent = len(first)
         try:
             yield first
             while not self.done:
                 self.slot.refresh()
-                yield self._chunk(CHUNK_ROWS)
+                chunk = self._chunk(CHUNK_ROWS)
+                sent += len(chunk)
+                yield chunk
+            fields = {
+                "request_id": self.request_id,
+                "rows": self.rows_sent,
+                "bytes": sent,
+                "seconds": round(time.monotonic() - self.started, 3),
+            }
+            log.info("export finished", extra={"fields": fields})
         except GeneratorExit:
             raise
         except Exception as exc:

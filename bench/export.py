@@ -34,6 +34,7 @@ from agentapi.db import Database
 from agentapi.sqlfiles import load_queries
 
 from . import fill
+from .checks import Check
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -249,14 +250,12 @@ if __name__ == "__main__":
     )
 
 
-def bench_rows(context):  # noqa: ANN001, ANN201 - bench.run's Context and Check
+def bench_rows(context) -> list[Check]:  # noqa: ANN001 - bench.run's Context
     """The export rows of `make bench`, per connection type (bench/run.py's provider hook)."""
-    from .run import URLS, Check
-
     out = []
-    for conn in context.databases:
+    for conn, url in context.urls.items():
         context.log(f"export over {conn}")
-        result = measure_export(URLS[conn], runs=3)
+        result = measure_export(url, runs=3)
         for fmt in ("ndjson", "csv"):
             figures = result[fmt]
             out += [

@@ -1,12 +1,10 @@
 """Report cases for the benchmark: each report route beside the same statement run by the
 `mariadb` client, on the bench database (one business with a million invoices).
 
-`python -m bench.reports` fills (or reuses) the bench database, serves the service with
-bench/run.py's harness (over the unix socket), and prints one line per case: the
-service's median time per request, the client's median time for the very statement the
-service runs, their ratio (the target is at most 1.3) and the rows each returned.
 `make bench` (bench/run.py) runs `compare()` over both connection types and gives each
-case its verdict.
+case its verdict; `python -m bench.run_reports` runs the cases alone. Each case gives
+the service's median time per request, the client's median time for the very statement
+the service runs, their ratio (the target is at most 1.3) and the rows each returned.
 """
 
 from __future__ import annotations
@@ -14,19 +12,16 @@ from __future__ import annotations
 import json
 import statistics
 import subprocess
-import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from agentapi.config import DatabaseTarget, parse_database_url
+from agentapi.config import DatabaseTarget
 from agentapi.db import Database
 from agentapi.routes import reports
-from agentapi.sqlfiles import load_queries
 
 REPORT_INDEX = "ix_invoices_report"
 TARGET_RATIO = 1.3
@@ -201,31 +196,3 @@ def has_report_index(database: Database) -> bool:
     with database._connection().cursor() as cursor:
         cursor.execute("SHOW INDEX FROM invoices WHERE Key_name = %s", (REPORT_INDEX,))
         return bool(cursor.fetchall())
-
-
-def main() -> None:
-    """Fill or reuse the bench database, serve it, and print the comparison."""
-    from . import fill, run
-
-    fill.fill(run.DATABASE_URL, run.INVOICES, run.log)
-    target = parse_database_url("BENCH_DATABASE_URL", run.DATABASE_URL)
-    database = Database(target, load_queries())
-    if not has_report_index(database):
-        raise SystemExit(
-            f"bench: the bench database predates {REPORT_INDEX}: add it as docs/deploy.md "
-            "says, or drop the database so that the next run fills it afresh"
-        )
-    bench = run.Bench(Path(tempfile.mkdtemp(prefix="agentapi-bench-reports-")))
-    bench.token = run.make_key(database)
-    with run.running(bench):
-        bench.start_redis()
-        server = bench.start_gunicorn(
-            "service-socket", "wsgi:app", run.DATABASE_URL, f"{run.PREFIX}/health"
-        )
-        base = f"http://127.0.0.1:{server.port}{run.PREFIX}"
-        results = compare(base, bench.token, database, run.BIG, date.today())
-    print("\n".join(table(results)))
-
-
-if __name__ == "__main__":
-    main()

@@ -52,6 +52,7 @@ from agentapi.db import Database
 from agentapi.sqlfiles import load_queries
 
 from . import fill, reports
+from .checks import Check
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -227,21 +228,6 @@ class Row:
         return statistics.median(run[key] for run in self.runs)
 
 
-@dataclass
-class Check:
-    """One verdict line: a figure against its target."""
-
-    conn: str
-    label: str
-    figure: str
-    target: str
-    ok: bool
-
-    @property
-    def verdict(self) -> str:
-        return "PASS" if self.ok else "FAIL"
-
-
 class Bench:
     """Starts the servers, runs wrk, collects the figures."""
 
@@ -362,6 +348,7 @@ class Context:
 
     bench: Bench
     databases: dict[str, Database]  # connection type -> the bench database
+    urls: dict[str, str]  # connection type -> the bench database's URL
     services: dict[str, str]  # connection type -> base URL of the service (with PREFIX)
     business_id: str
     invoices: int
@@ -727,6 +714,7 @@ def main() -> None:
         context = Context(
             bench,
             databases,
+            URLS,
             {conn: bench.base(f"service-{conn}") + PREFIX for conn in URLS},
             BIG,
             INVOICES,

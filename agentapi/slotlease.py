@@ -13,8 +13,11 @@ What that changes, and what not:
   a lease ends well before its slots leave the shortest window (a quarter of it).
 - Slots a lease did not hand out before it ended stay counted: a key may be refused
   up to LEASE_MOST requests per process early, out of at least LEASE_MIN_LIMIT (under
-  0.1 %); a little more when two threads of a process take a lease at once (the later
-  one replaces the other, whose slots are left unused).
+  0.1 %). One thread of a process takes a key's next lease at a time; the key's other
+  threads wait for it and take from it. (Until 2026-12-01 each took its own, and the
+  later replaced the earlier with its slots unused: at full speed on four threads
+  about half of the leased slots went unused and still counted, so a busy key could
+  be refused near half its limit.)
 - X-RateLimit-Remaining of such a key moves in steps: the requests served from one
   lease all show the window as it stood when the lease was taken (every leased slot
   counted as used), so the figure never overstates what is left.
@@ -76,22 +79,49 @@ class SlotLeases:
         self._lock = threading.Lock()
         self._leases: dict[tuple[object, ...], Lease] = {}
         self._last: dict[tuple[object, ...], list[Window]] = {}
+        # Per key: held by the thread that is taking the key's next lease.
+        self._taking: dict[tuple[object, ...], threading.Lock] = {}
 
     def hit_all(self, hits: Hits) -> list[Window]:
         """As RateLimiter.hit_all: take the hits or raise RateLimitExceeded; from a
         lease when one is held, in a new lease when the windows have room for one."""
         key = tuple(hits)
-        now = time.monotonic()
         with self._lock:
-            lease = self._leases.get(key)
-            if lease is not None and lease.left > 0 and now < lease.until:
-                lease.left -= 1
-                return lease.windows
-            size = self._size(hits, self._last.get(key))
+            windows, size = self._from_lease(key, hits)
+            if windows is not None:
+                return windows
+            if size > 1:
+                taking = self._taking.get(key) or self._taking.setdefault(key, threading.Lock())
         if size == 1:
-            windows = self._limiter.hit_all(hits)
-            self._remember(key, windows, None)
-            return windows
+            return self._count_one(key, hits)
+        with taking:
+            # Another thread may have taken a lease while this one waited: use it.
+            with self._lock:
+                windows, size = self._from_lease(key, hits)
+            if windows is not None:
+                return windows
+            if size == 1:
+                return self._count_one(key, hits)
+            return self._take_lease(key, hits, size)
+
+    def _from_lease(self, key: tuple[object, ...], hits: Hits) -> tuple[list[Window] | None, int]:
+        """Under the lock: the windows of a slot handed out from the key's lease, or
+        None and the size of the lease to take."""
+        lease = self._leases.get(key)
+        if lease is not None and lease.left > 0 and time.monotonic() < lease.until:
+            lease.left -= 1
+            return lease.windows, 0
+        return None, self._size(hits, self._last.get(key))
+
+    def _count_one(self, key: tuple[object, ...], hits: Hits) -> list[Window]:
+        """Count this request on its own."""
+        windows = self._limiter.hit_all(hits)
+        self._remember(key, windows, None)
+        return windows
+
+    def _take_lease(self, key: tuple[object, ...], hits: Hits, size: int) -> list[Window]:
+        """Take size requests' slots in one trip, keep size - 1 of them for the next."""
+        now = time.monotonic()
         leased = [(limit, identifiers, cost * size) for limit, identifiers, cost in hits]
         try:
             windows = self._limiter.hit_all(leased)
@@ -99,9 +129,7 @@ class SlotLeases:
             # Room was judged from the key's last windows, and other processes used it
             # up since: this request is counted (or refused) on its own. What the
             # refused lease took of the limits before the full one stays counted.
-            windows = self._limiter.hit_all(hits)
-            self._remember(key, windows, None)
-            return windows
+            return self._count_one(key, hits)
         seconds = min(LEASE_SECONDS, min(limit.get_expiry() for limit, _i, _c in hits) / 4)
         self._remember(key, windows, Lease(size - 1, now + seconds, windows))
         return windows
@@ -127,6 +155,7 @@ class SlotLeases:
             if len(self._last) >= LEASE_KEYS_KEPT:
                 self._last.clear()
                 self._leases.clear()
+                self._taking.clear()  # a thread holding one keeps it; harmless
             self._last[key] = windows
             if lease is not None:
                 self._leases[key] = lease

@@ -5,12 +5,15 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
 
+from agentapi import ratelimit
 from agentapi.limitstore import OneTripRedisStorage, storage_uri
 
 from .conftest import sql
@@ -211,6 +214,37 @@ def test_a_high_limit_is_counted_in_leases_and_never_under(make_app, factory, re
     assert remaining[0] == remaining[31] == 1_000_000 - 33
     assert remaining[32] == 1_000_000 - 65
     assert all(left <= 1_000_000 - n for n, left in enumerate(remaining, 2))
+
+
+def test_threads_of_a_process_share_a_key_s_leases(make_app, factory, redis_url, sql_conn):
+    # Eight threads at once, each hit as a request of the key takes it: one thread takes
+    # each next lease, the others wait for it and take from it. Were each to take its
+    # own, the later would replace the earlier and its slots would count unused.
+    app = make_app(RATELIMIT_STORAGE_URI=redis_url, RATE_LIMIT="1000000 per minute")
+    client, token = app.test_client(), factory.key()
+    assert client.get(url("/businesses"), headers=bearer(token)).status_code == 200
+    (key,) = sql(sql_conn, "SELECT id FROM api_keys WHERE prefix = %s", token[3:11])
+    with app.app_context():
+        config = ratelimit.limits()
+        hits = [(config.burst, ("burst", key["id"]), 1)]
+        hits += [(item, ("key", key["id"]), 1) for item in config.per_key]
+        leases = config.leases
+        assert leases is not None
+    before = script_calls(redis_url)
+    start = threading.Barrier(8)
+
+    def hit_many(_: int) -> None:
+        start.wait()
+        for _ in range(40):
+            leases.hit_all(hits)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(hit_many, range(8)))
+    # 320 hits in leases of 32 (well within a lease's half second): 10 trips, and the
+    # window holds the key's first request and the ten leases, no slot more.
+    assert script_calls(redis_url) - before == 10
+    counted = redis.Redis.from_url(redis_url).llen(quota_list(redis_url, sql_conn, token))
+    assert counted == 1 + 320
 
 
 def test_a_lease_ends_after_half_a_second(make_app, factory, redis_url):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -17,6 +18,7 @@ from agentapi import ratelimit
 from agentapi.limitstore import OneTripRedisStorage, storage_uri
 
 from .conftest import sql
+from .deploy_support import start_redis
 from .factories import bearer
 from .helpers import url
 
@@ -245,6 +247,37 @@ def test_threads_of_a_process_share_a_key_s_leases(make_app, factory, redis_url,
     assert script_calls(redis_url) - before == 10
     counted = redis.Redis.from_url(redis_url).llen(quota_list(redis_url, sql_conn, token))
     assert counted == 1 + 320
+
+
+def test_threads_do_not_wait_in_turn_for_a_frozen_store(make_app, factory, tmp_path):
+    # The store stops answering while a key's threads want its next lease: each waits
+    # out its own 1 s socket timeout at the same time, not one after another (4 s).
+    store = start_redis(tmp_path / "redis")
+    try:
+        app = make_app(
+            RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{store.target}/0",
+            RATE_LIMIT="1000000 per minute",
+        )
+        token = factory.key()
+        first = app.test_client().get(url("/businesses"), headers=bearer(token))
+        assert first.status_code == 200  # the key's windows are known: next, a lease
+        store.process.send_signal(signal.SIGSTOP)
+        start = threading.Barrier(4)
+
+        def one(_: int) -> tuple[int, float]:
+            client = app.test_client()
+            start.wait()
+            began = time.monotonic()
+            reply = client.get(url("/businesses"), headers=bearer(token))
+            return reply.status_code, time.monotonic() - began
+
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(one, range(4)))
+        assert [status for status, _ in answers] == [503] * 4
+        assert max(seconds for _, seconds in answers) < 2.5, answers
+    finally:
+        store.process.send_signal(signal.SIGCONT)
+        store.stop()
 
 
 def test_a_lease_ends_after_half_a_second(make_app, factory, redis_url):

@@ -425,11 +425,16 @@ class Tap:
         self._server.close()
 
 
-def app_log_line(server: Server, request_id: str) -> dict:
-    """The app's JSON access line for one request id."""
-    for line in server.log_text().splitlines():
-        if line.startswith("{") and f'"request_id": "{request_id}"' in line:
-            record = json.loads(line)
-            if record.get("logger") == "agentapi.access":
-                return record
-    raise AssertionError(f"no app log line for {request_id}")
+def app_log_line(server: Server, request_id: str, timeout: float = 5) -> dict:
+    """The app's JSON access line for one request id (lines go out in batches, up to
+    0.1 s after their request: agentapi/logbatch.py)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for line in server.log_text().splitlines():
+            if line.startswith("{") and f'"request_id": "{request_id}"' in line:
+                record = json.loads(line)
+                if record.get("logger") == "agentapi.access":
+                    return record
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no app log line for {request_id}")
+        time.sleep(0.05)

@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from agentapi import logs
+
 from .conftest import sql
 from .factories import bearer
 from .helpers import (
@@ -284,6 +286,7 @@ def test_the_log_line_carries_the_request_id_and_never_the_secret(make_app, fact
     get(client, token, "/businesses", headers={"X-Request-ID": "log-check-1"})
     wrong = token[:-1] + ("0" if token[-1] != "0" else "1")
     get(client, wrong, "/businesses", headers={"X-Request-ID": "log-check-2"})
+    logs.flush()  # lines go out in batches (agentapi/logbatch.py)
     err = capsys.readouterr().err
     lines = [line for line in err.splitlines() if "log-check-" in line]
     assert len(lines) == 2

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from agentapi import create_app
+from agentapi import create_app, logs
 from agentapi.config import parse_database_url
 from agentapi.db import Database
 from agentapi.sqlfiles import Query, load_queries
@@ -209,6 +209,7 @@ def test_slow_statement_is_cut_off_by_the_statement_timeout_with_a_503(
     elapsed = time.monotonic() - started
     assert_retryable_503(response)
     assert elapsed < 3
+    logs.flush()  # lines go out in batches (agentapi/logbatch.py)
     access = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
     assert access[-1]["error_type"] == "StatementTimeout"  # MariaDB error 1969
     # The server really was the one to stop it, and the connection still serves.

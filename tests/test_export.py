@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 
+from agentapi import logs
 from agentapi.routes import export as export_route
 
 from .conftest import sql
@@ -268,8 +269,10 @@ def test_a_finished_export_logs_its_rows_bytes_and_request_id(
     # The request's own line is written when the answer starts; this one, at its end.
     fill_invoices(sql_conn, business["id"], export_route.FIRST_CHUNK_ROWS + 10)
     client = make_app().test_client()  # its log handler writes to the captured stderr
+    logs.flush()  # lines go out in batches (agentapi/logbatch.py)
     capsys.readouterr()
     response = exported(client, token, business["id"], format="csv")
+    logs.flush()
     records = [json.loads(x) for x in capsys.readouterr().err.splitlines() if x.strip()]
     (finished,) = [x for x in records if x["message"] == "export finished"]
     (started,) = [x for x in records if x["logger"] == "agentapi.access"]

@@ -7,6 +7,10 @@ import logging
 import urllib.error
 import urllib.request
 
+import pytest
+
+from agentapi import logs
+
 from .factories import bearer
 from .helpers import assert_problem, url
 from .live_server import LiveServer
@@ -28,6 +32,7 @@ REQUEST_FIELDS = {
 
 def log_lines(capsys) -> list[dict]:
     """Every line the app wrote to stderr, each parsed as JSON (fails if one is not)."""
+    logs.flush()  # lines go out in batches (agentapi/logbatch.py)
     return [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.strip()]
 
 
@@ -186,3 +191,22 @@ def test_gunicorn_writes_one_json_line_per_request(database_url, factory, tmp_pa
         (200, token[3:11]),
         (401, None),
     ] * 3
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"request_id": "r", "method": "GET", "path": "/a", "status": 200, "duration_ms": 1.25,
+         "key_prefix": None, "client": "127.0.0.1"},
+        {"path": '/"q"\\\n\u00e9\u2028\ud800', "status": 404, "duration_ms": 0.0,
+         "error_type": "X"},
+        {"odd": [1, 2], "flag": True, "nan": float("nan"), "big": 10**30, "when": object()},
+        {"path": "/x/vb_abcdefgh_" + "s" * 32, "client": "vb_abcdefgh_" + "s" * 32},
+    ],
+)  # fmt: skip
+def test_the_access_line_is_the_json_line_of_its_fields(fields):
+    created = 1764606363.0456
+    assert logs.access_text(created, "agentapi.access", fields) == logs.json_line(
+        created, "info", "agentapi.access", "request", fields
+    )
+    assert "s" * 32 not in logs.access_text(created, "agentapi.access", fields)

@@ -17,6 +17,7 @@ import os
 import sys
 import threading
 import time
+import weakref
 from typing import TextIO
 
 # At most this long between a line and its write; each batch costs one wake-up.
@@ -37,7 +38,8 @@ class LineBatch:
         self._lock = threading.Lock()  # the parts
         self._write_lock = threading.Lock()  # one batch at a time, in order
         self._wake = threading.Event()
-        self._thread_pid = 0  # the process whose thread writes (0: none yet)
+        self._thread_started = False
+        _batches.add(self)
 
     def write(self, text: str) -> None:
         """Queue text; it is written within DELAY_SECONDS."""
@@ -45,8 +47,7 @@ class LineBatch:
             self._parts.append(text)
             self._pending_chars += len(text)
             over = self._pending_chars > MAX_PENDING_CHARS
-            if self._thread_pid != os.getpid():
-                # First line in this process (gunicorn forks workers after import).
+            if not self._thread_started:
                 self._start_thread()
         if over:
             self.flush()
@@ -73,8 +74,17 @@ class LineBatch:
             self.target.write(text)
             self.target.flush()
 
+    def after_fork(self) -> None:
+        """In a forked child: no writer thread yet, fresh locks, nothing queued (what
+        the parent queued, the parent writes)."""
+        self._parts, self._pending_chars = [], 0
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread_started = False
+
     def _start_thread(self) -> None:
-        self._thread_pid = os.getpid()
+        self._thread_started = True
         self._wake.clear()
         thread = threading.Thread(target=self._run, name="agentapi-log-batch", daemon=True)
         thread.start()
@@ -87,6 +97,19 @@ class LineBatch:
             time.sleep(DELAY_SECONDS)
             self._wake.clear()
             self.flush()
+
+
+_batches: weakref.WeakSet[LineBatch] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    # A forked child (a gunicorn worker) has none of the parent's threads, and a lock
+    # the parent's writer held at the fork would stay held: each batch starts afresh.
+    for batch in list(_batches):
+        batch.after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class BatchedHandler(logging.StreamHandler):  # type: ignore[type-arg]

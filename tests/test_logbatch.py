@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -109,3 +110,18 @@ def test_queued_lines_are_written_when_the_process_exits(how):
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=30
     )
     assert '"message": "last words"' in done.stderr
+
+
+def test_a_forked_child_writes_its_lines_with_a_writer_thread_of_its_own(tmp_path):
+    path = tmp_path / "out.log"
+    with path.open("w") as target:
+        batch = LineBatch(target)
+        batch.write("parent\n")  # the parent's writer thread is running now
+        batch.flush()
+        pid = os.fork()
+        if pid == 0:  # as gunicorn forks a worker
+            batch.write("child\n")
+            time.sleep(logbatch.DELAY_SECONDS + 1)
+            os._exit(0)  # no exit handlers: only the child's writer thread can write it
+        os.waitpid(pid, 0)
+    assert path.read_text() == "parent\nchild\n"

@@ -103,23 +103,37 @@ class BoundedRequest(Request):
             self._fast_limit_request_line = self.cfg.limit_request_line
         self.max_buffer_headers = min(self.max_buffer_headers, HEAD_BYTES)
         self._deadline = time.monotonic() + REQUEST_HEAD_TIMEOUT
-        sock = getattr(unreader, "sock", None)
-        prior = sock.gettimeout() if sock is not None else None
+        # A gthread worker hands a connection to a thread only once it is readable
+        # (or its next bytes are buffered), so the head's first read returns at once:
+        # it goes without a timeout. Most heads arrive whole in it, and a socket with a
+        # timeout costs two system calls to set and restore it and a poll() before
+        # each read, each a moment at which the worker's other threads take over.
+        self._first_read = self.cfg.worker_class_str == "gthread"
+        self._prior_timeout: float | None = None
+        self._timed = False
         try:
             return super().parse(unreader)
         finally:
-            if sock is not None:
+            sock = getattr(unreader, "sock", None)
+            if self._timed and sock is not None:
                 with contextlib.suppress(OSError):
-                    sock.settimeout(prior)
+                    sock.settimeout(self._prior_timeout)
 
     def read_into(self, unreader, buf, stop=False):
         """One read, given only the time left to the head's deadline."""
+        if self._first_read:
+            self._first_read = False
+            super().read_into(unreader, buf, stop)
+            return
         sock = getattr(unreader, "sock", None)
         remaining = self._deadline - time.monotonic()
         try:
             if sock is not None:
                 if remaining <= 0:
                     raise TimeoutError
+                if not self._timed:
+                    self._prior_timeout = sock.gettimeout()
+                    self._timed = True
                 sock.settimeout(remaining)
             super().read_into(unreader, buf, stop)
         except TimeoutError:

@@ -17,10 +17,11 @@ import pymysql.cursors
 from flask import Flask, Response, current_app
 from pymysql.constants import FIELD_TYPE
 
+from . import rowreader
 from .config import DatabaseTarget
 from .errors import problem_response, service_unavailable
 from .prepared import UNKNOWN_STATEMENT, PreparedStatements, executes_with_values
-from .rowreader import Connection
+from .sockettimeouts import KernelTimeouts
 from .sqlfiles import Query
 
 log = logging.getLogger("agentapi.db")
@@ -66,6 +67,11 @@ CONVERSIONS: dict[type[Any] | int, Callable[[Any], str] | Callable[[str], Any]] 
     FIELD_TYPE.TIMESTAMP: _datetime_from_text,
     FIELD_TYPE.DATE: _date_from_text,
 }
+
+
+class Connection(KernelTimeouts, rowreader.Connection):
+    """PyMySQL's connection, with a faster row reader (agentapi/rowreader.py) and its
+    waits limited by the kernel (agentapi/sockettimeouts.py)."""
 
 
 class DatabaseUnavailable(Exception):
@@ -114,7 +120,6 @@ class Database:
 
     def _connect(self) -> pymysql.connections.Connection[pymysql.cursors.DictCursor]:
         try:
-            # PyMySQL's connection with a faster row reader (agentapi/rowreader.py).
             conn = Connection(
                 **self.target.connect_kwargs(),
                 **self._tls_kwargs(),
@@ -140,10 +145,14 @@ class Database:
             with conn.cursor() as cursor:
                 cursor.execute(query.sql, {k: v for k, v in limits.items() if k in query.params})
             # From here on the server cuts statements off at statement_timeout; the
-            # socket waits a little longer for its answer. PyMySQL 1.2 applies these
-            # per read/write and has no public setter (nor do its stubs know them).
+            # socket waits a little longer for its answer: the kernel keeps that limit
+            # (agentapi/sockettimeouts.py), or with TLS, PyMySQL's own per read/write
+            # timeouts (it has no public setter).
             timeout = self.statement_timeout + STATEMENT_GRACE
-            conn._read_timeout = conn._write_timeout = timeout  # type: ignore[attr-defined]
+            if self.tls == "off":
+                conn.limit_waits(timeout)
+            else:
+                conn._read_timeout = conn._write_timeout = timeout
         except pymysql.MySQLError as exc:
             log.warning("database connect failed: %s", type(exc).__name__)
             raise DatabaseUnavailable from exc

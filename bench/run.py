@@ -357,7 +357,7 @@ class Context:
 
 def make_key(database: Database) -> str:
     """A fresh key with every scope (older bench keys are removed: this is our database)."""
-    with database._connection().cursor() as cursor:
+    with database.session() as session, session.conn.cursor() as cursor:
         cursor.execute("DELETE FROM api_key_businesses")
         cursor.execute("DELETE FROM api_keys")
     return keys.create_key(database, "bench", list(SCOPES))
@@ -380,7 +380,7 @@ def deep_cursor(base: str, token: str, database: Database, sort: str) -> str:
     first = get_json(f"{url}?business_id={BIG}&sort={sort}&limit=1", token)
     body = first["next_cursor"].split(".")[0]
     binding = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))["b"]
-    with database._connection().cursor() as cursor:
+    with database.session() as session, session.conn.cursor() as cursor:
         cursor.execute(POSITION_SQL[sort], (BIG, DEEP - 1))
         key, row_id = cursor.fetchone().values()
         cursor.execute(POSITION_SQL[sort], (BIG, DEEP))

@@ -262,7 +262,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOG_LEVEL", "INFO", _choice("DEBUG", "INFO", "WARNING", "ERROR"), "log level"),
 )
 # Read by deploy/gunicorn.conf.py, not by the app; listed in the README too.
-GUNICORN_SETTINGS = ("BIND", "WORKERS", "THREADS")
+GUNICORN_SETTINGS = ("BIND", "WORKERS")
 
 
 def _ten_times(rate: str) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import ssl
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ import pymysql.cursors
 from flask import Flask, Response, current_app
 from pymysql.constants import FIELD_TYPE
 
-from . import rowreader
+from . import cooperative, rowreader
 from .config import DatabaseTarget
 from .errors import problem_response, service_unavailable
 from .prepared import UNKNOWN_STATEMENT, PreparedStatements, executes_with_values
@@ -126,7 +125,7 @@ class Database:
         self.pool_size = pool_size
         # Idle sessions, the most recently used last: it is the one taken next.
         self._idle: list[Session] = []
-        self._free = threading.BoundedSemaphore(pool_size)
+        self._free = cooperative.bounded_semaphore(pool_size)
 
     def _tls_kwargs(self) -> dict[str, Any]:
         if self.tls == "off":

@@ -42,10 +42,12 @@ _shared_limits = not _storage.startswith("memory://")
 bind = [os.environ.get("AGENTAPI_BIND", "127.0.0.1:8000")]
 # gevent for both storages: each client connection is served in a greenlet of its
 # own, and a worker switches between them where one waits (for the database, Redis or
-# the client). Against threads (gthread, before) a /services request took 16 % less
-# of a worker's CPU, with no hand-offs of the interpreter between threads, and the
-# same code did 1.21x the requests (docs/benchmarks.md, eighth round). Statements
-# share the process's AGENTAPI_DATABASE_CONNECTIONS (agentapi/db.py). A sync worker
+# the client), never in between: no hand-offs of the interpreter between threads. On
+# /services over TCP the service did 1.09x the requests it did under gthread (the
+# workers' CPU per request -6 %, MariaDB's -9 %; docs/benchmarks.md, eighth round).
+# Statements share the process's AGENTAPI_DATABASE_CONNECTIONS (agentapi/db.py). A
+# greenlet that computes holds up the others of its worker meanwhile: the longest
+# such stretch is a 200-invoice page with items, about 9 ms of CPU here. A sync worker
 # would not do: it heartbeats only between requests, so the arbiter would kill it once
 # one response outlived `timeout`, and an export streams for as long as it takes.
 worker_class = "gevent"

@@ -207,12 +207,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_TLS_CA", "", lambda _n, raw: raw or None, "CA bundle for verify"),
     Setting("DATABASE_CONNECT_TIMEOUT", "3", _seconds(0.1, 60), "seconds to wait for a connection"),
     Setting(
-        "DATABASE_CONNECTIONS",
-        "4",
-        _whole(1, 100),
-        "database connections per worker process (statements beyond them wait)",
-    ),
-    Setting(
         "STATEMENT_TIMEOUT", "5", _seconds(0.01, 600), "seconds a statement may run (then 503)"
     ),
     Setting("URL_PREFIX", "/api/agent/v1", _url_prefix, "path prefix of every route"),
@@ -262,7 +256,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOG_LEVEL", "INFO", _choice("DEBUG", "INFO", "WARNING", "ERROR"), "log level"),
 )
 # Read by deploy/gunicorn.conf.py, not by the app; listed in the README too.
-GUNICORN_SETTINGS = ("BIND", "WORKERS")
+GUNICORN_SETTINGS = ("BIND", "WORKERS", "THREADS")
 
 
 def _ten_times(rate: str) -> str:

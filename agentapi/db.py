@@ -1,19 +1,13 @@
-"""Database wiring: a bounded pool of persistent PyMySQL connections, and the query helpers.
-
-A worker serves each client connection in a greenlet of its own (deploy/gunicorn.conf.py):
-a connection per thread would be one per client connection there. Instead a statement
-borrows one of at most `pool_size` sessions for as long as it runs, and gives it back.
-A statement that finds them all busy waits for one, at most its own time limit.
-"""
+"""Database wiring: one persistent PyMySQL connection per thread, and the query helpers."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import ssl
+import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -23,7 +17,7 @@ import pymysql.cursors
 from flask import Flask, Response, current_app
 from pymysql.constants import FIELD_TYPE
 
-from . import cooperative, rowreader
+from . import rowreader
 from .config import DatabaseTarget
 from .errors import problem_response, service_unavailable
 from .prepared import UNKNOWN_STATEMENT, PreparedStatements, executes_with_values
@@ -88,17 +82,8 @@ class StatementTimeout(Exception):
     """The server cut a statement off at the configured time limit."""
 
 
-@dataclass
-class Session:
-    """One pooled connection, its prepared statements, and when it was last used."""
-
-    conn: pymysql.connections.Connection[pymysql.cursors.DictCursor]
-    prepared: PreparedStatements
-    last_used: float
-
-
 class Database:
-    """A pool of persistent connections to one server, running registered queries."""
+    """Per-thread persistent connections to one server, running registered queries."""
 
     def __init__(
         self,
@@ -110,7 +95,6 @@ class Database:
         connect_timeout: float = 3.0,
         statement_timeout: float = 5.0,
         prepare: bool = True,
-        pool_size: int = 4,
     ) -> None:
         self.target = target
         self.queries = queries
@@ -122,10 +106,7 @@ class Database:
         # Statements run by run(), each counted once; a statement's PREPARE on a new
         # connection is not counted, as the connection's session set-up is not.
         self.statements_run = 0
-        self.pool_size = pool_size
-        # Idle sessions, the most recently used last: it is the one taken next.
-        self._idle: list[Session] = []
-        self._free = cooperative.bounded_semaphore(pool_size)
+        self._local = threading.local()
 
     def _tls_kwargs(self) -> dict[str, Any]:
         if self.tls == "off":
@@ -165,10 +146,10 @@ class Database:
                 cursor.execute(query.sql, {k: v for k, v in limits.items() if k in query.params})
             # From here on the server cuts statements off at statement_timeout; the
             # socket waits a little longer for its answer: the kernel keeps that limit
-            # (agentapi/sockettimeouts.py), or with TLS or under gevent, PyMySQL's own
-            # per read/write timeouts (it has no public setter).
+            # (agentapi/sockettimeouts.py), or with TLS, PyMySQL's own per read/write
+            # timeouts (it has no public setter).
             timeout = self.statement_timeout + STATEMENT_GRACE
-            if conn.kernel_can_limit_waits():
+            if self.tls == "off":
                 conn.limit_waits(timeout)
             else:
                 conn._read_timeout = conn._write_timeout = timeout
@@ -181,69 +162,39 @@ class Database:
         """A new connection of the caller's own, set up as the pooled ones are."""
         return self._connect()
 
-    @contextlib.contextmanager
-    def session(self) -> Iterator[Session]:
-        """Borrow a session for one statement (or a few in a row) and give it back.
-
-        Waits for a free one at most the statement time limit (then DatabaseUnavailable).
-        A connection that was closed meanwhile, or left mid-answer by an exception that
-        is not the server's, is closed and not given back."""
-        if not self._free.acquire(timeout=self.statement_timeout + STATEMENT_GRACE):
-            log.warning("no free database connection within the statement time limit")
-            raise DatabaseUnavailable("pool")
-        session: Session | None = None
-        try:
-            session = self._take_idle()
-            if session is None:
-                conn = self._connect()
-                # get_server_info is unannotated in types-PyMySQL; it returns a str.
-                server: str = conn.get_server_info()  # type: ignore[no-untyped-call]
-                session = Session(
-                    conn,
-                    PreparedStatements(conn, self.prepare and executes_with_values(server)),
-                    0.0,
-                )
-            yield session
-        except pymysql.MySQLError:
-            self._give_back(session)
-            raise
-        except BaseException:
-            if session is not None:
-                _close_quietly(session.conn)
-            raise
-        else:
-            self._give_back(session)
-        finally:
-            self._free.release()
-
-    def _take_idle(self) -> Session | None:
-        """The most recently used idle session, pinged first if it sat idle a while."""
-        while self._idle:
-            session = self._idle.pop()
-            if time.monotonic() - session.last_used <= IDLE_PING_SECONDS:
-                return session
+    def _connection(self) -> pymysql.connections.Connection[pymysql.cursors.DictCursor]:
+        conn = getattr(self._local, "conn", None)
+        now = time.monotonic()
+        if conn is not None and now - self._local.last_used > IDLE_PING_SECONDS:
             try:
-                session.conn.ping(reconnect=False)
-                return session
+                conn.ping(reconnect=False)
             except pymysql.MySQLError:
-                _close_quietly(session.conn)
-        return None
+                self.discard()
+                conn = None
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+            # get_server_info is unannotated in types-PyMySQL; it returns a str.
+            server: str = conn.get_server_info()  # type: ignore[no-untyped-call]
+            self._local.prepared = PreparedStatements(
+                conn, self.prepare and executes_with_values(server)
+            )
+        self._local.last_used = now
+        return conn
 
-    def _give_back(self, session: Session | None) -> None:
-        """Keep a session for the next statement while its connection is open."""
-        if session is not None and session.conn.open:
-            session.last_used = time.monotonic()
-            self._idle.append(session)
-
-    def close_idle(self) -> None:
-        """Close every idle connection (tests; a connection in use is closed when given back
-        only if broken)."""
-        while self._idle:
-            _close_quietly(self._idle.pop().conn)
+    def discard(self) -> None:
+        """Close and forget this thread's connection."""
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            # It is already broken; closing is a courtesy and may fail too.
+            with contextlib.suppress(Exception):
+                conn.close()
 
     def run_script(self, statements: list[str]) -> None:
         """Run the statements of a top-level script (schema.sql) in order."""
-        with self.session() as session, session.conn.cursor() as cursor:
+        conn = self._connection()
+        with conn.cursor() as cursor:
             for statement in statements:
                 cursor.execute(statement)
 
@@ -256,49 +207,33 @@ class Database:
         attempt = 1
         prepared_again = False
         while True:
+            conn = self._connection()
+            prepared: PreparedStatements = self._local.prepared
             try:
-                with self.session() as session:
-                    return self._run_in(session, query, params)
+                with conn.cursor() as cursor:
+                    text, args = prepared.statement(query, params)
+                    affected = cursor.execute(text, args)
+                    self.statements_run += 1
+                    if query.returns == "nothing":
+                        return affected
+                    rows = cursor.fetchall()
+                return rows if query.returns == "rows" else (rows[0] if rows else None)
             except (pymysql.OperationalError, pymysql.InterfaceError) as exc:
                 code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
                 if code in TIMEOUT_ERRORS:
                     raise StatementTimeout(name) from exc
                 if code == UNKNOWN_STATEMENT and not prepared_again:
                     # The statement never ran: prepare it again, once, and run it.
+                    prepared.forget()
                     prepared_again = True
                     continue
                 if code not in CONNECTION_ERRORS:
                     raise
+                self.discard()
                 if attempt == attempts:
                     raise DatabaseUnavailable(name) from exc
                 attempt += 1
                 log.info("database connection lost during %s; reconnecting", name)
-
-    def _run_in(self, session: Session, query: Query, params: dict[str, Any]) -> Any:
-        """Run a registered query on a borrowed session."""
-        try:
-            with session.conn.cursor() as cursor:
-                text, args = session.prepared.statement(query, params)
-                affected = cursor.execute(text, args)
-                self.statements_run += 1
-                if query.returns == "nothing":
-                    return affected
-                rows = cursor.fetchall()
-        except pymysql.MySQLError as exc:
-            code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
-            if code == UNKNOWN_STATEMENT:
-                session.prepared.forget()
-            elif code in CONNECTION_ERRORS:
-                # Gone, or in an unknown state: not given back to the pool.
-                _close_quietly(session.conn)
-            raise
-        return rows if query.returns == "rows" else (rows[0] if rows else None)
-
-
-def _close_quietly(conn: pymysql.connections.Connection[Any]) -> None:
-    """Close a connection that may already be broken; closing is a courtesy."""
-    with contextlib.suppress(Exception):
-        conn.close()
 
 
 def init_app(app: Flask, queries: dict[str, Query]) -> None:
@@ -309,7 +244,6 @@ def init_app(app: Flask, queries: dict[str, Query]) -> None:
         "tls_ca": settings["DATABASE_TLS_CA"],
         "connect_timeout": settings["DATABASE_CONNECT_TIMEOUT"],
         "statement_timeout": settings["STATEMENT_TIMEOUT"],
-        "pool_size": settings["DATABASE_CONNECTIONS"],
     }
     read = Database(settings["DATABASE"], queries, **common)
     write = (

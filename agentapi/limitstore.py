@@ -132,10 +132,7 @@ class OneTripRedisStorage(RedisStorage):
     def __init__(self, uri: str, **options: Any) -> None:
         super().__init__(uri.removeprefix(SCHEME_PREFIX), **options)
         self._last = threading.local()
-        # Connections of acquire_entries not in use, the most recently used last; those
-        # of this process only (a forked child starts its own).
-        self._idle_connections: list[RespConnection] = []
-        self._idle_pid = os.getpid()
+        self._own = threading.local()  # this thread's connection for acquire_entries
         self._packed: dict[tuple[Entry, ...], tuple[bytes, bytes]] = {}
 
     def initialize_storage(self, uri: str) -> None:
@@ -146,46 +143,41 @@ class OneTripRedisStorage(RedisStorage):
         )
         self._evalsha = b"$7\r\nEVALSHA\r\n" + _bulk(self.lua_acquire_and_read.sha.encode())
 
-    def _borrow_connection(self) -> RespConnection:
-        """An idle connection of this process's, else a new one made from the client's
-        settings: no pool lock and no bookkeeping per call."""
-        if self._idle_pid != os.getpid():
-            self._idle_connections, self._idle_pid = [], os.getpid()
-        if self._idle_connections:
-            return self._idle_connections.pop()
-        pool = cast(Any, self.get_connection()).connection_pool
-        connection: RespConnection = pool.connection_class(**pool.connection_kwargs)
+    def _thread_connection(self) -> RespConnection:
+        """This thread's own connection (made from the client's settings; after a fork,
+        a new one): no pool lock and no bookkeeping per call."""
+        own = self._own
+        if getattr(own, "pid", None) != os.getpid():
+            pool = cast(Any, self.get_connection()).connection_pool
+            own.connection = pool.connection_class(**pool.connection_kwargs)
+            own.pid = os.getpid()
+        connection: RespConnection = own.connection
         return connection
 
     def _run_script(self, command: bytes) -> bytes:
         """Send the packed EVALSHA and read its answer. A connection the server dropped
         (a restart) is made again once; a script the server forgot is loaded again."""
-        connection = self._borrow_connection()
-        try:
-            for attempt in range(3):
-                try:
-                    connection.send_packed_command([command], check_health=False)
-                    answer: bytes = connection.read_response()
-                    return answer
-                except NoScriptError:
-                    if attempt == 2:
-                        raise
-                    self.lua_acquire_and_read.registered_client.script_load(
-                        self.lua_acquire_and_read.script
-                    )
-                except RedisConnectionError:
-                    connection.disconnect()
-                    if attempt == 2:
-                        raise
-                except BaseException:
-                    # A timeout or an interrupted read leaves an answer on the wire.
-                    connection.disconnect()
+        for attempt in range(3):
+            connection = self._thread_connection()
+            try:
+                connection.send_packed_command([command], check_health=False)
+                answer: bytes = connection.read_response()
+                return answer
+            except NoScriptError:
+                if attempt == 2:
                     raise
-            raise AssertionError("unreachable")
-        finally:
-            # Disconnected or not: a disconnected one connects again when next used.
-            if self._idle_pid == os.getpid():
-                self._idle_connections.append(connection)
+                self.lua_acquire_and_read.registered_client.script_load(
+                    self.lua_acquire_and_read.script
+                )
+            except RedisConnectionError:
+                connection.disconnect()
+                if attempt == 2:
+                    raise
+            except BaseException:
+                # A timeout or an interrupted read leaves an answer on the wire.
+                connection.disconnect()
+                raise
+        raise AssertionError("unreachable")
 
     def acquire_entries(self, entries: list[Entry]) -> list[Outcome]:
         """Take each entry's slots in turn, in one round trip, stopping at the first

@@ -85,16 +85,6 @@ class LineBatch:
         self._thread_started = False
 
     def _start_thread(self) -> None:
-        if not isinstance(self._wake, threading.Event):
-            # threading was patched since the primitives were made: gevent's worker
-            # patches it after gunicorn's master imported this module and after the
-            # fork. The writer is then a greenlet, and a greenlet waiting on a native
-            # Event would hold up every other one of its process: make them anew, as
-            # the threading now in force makes them (the caller still holds the old
-            # lock; nothing else runs meanwhile).
-            self._lock = threading.Lock()
-            self._write_lock = threading.Lock()
-            self._wake = threading.Event()
         self._thread_started = True
         self._wake.clear()
         thread = threading.Thread(target=self._run, name="agentapi-log-batch", daemon=True)

@@ -9,14 +9,11 @@ of the host it was measured on (docs/benchmarks.md, seventh round). Here the soc
 stays blocking and the kernel keeps the same limits (SO_RCVTIMEO, SO_SNDTIMEO): a
 read or write that waits longer fails as a timed-out one did, with the same PyMySQL
 errors (2013 on a read, 2006 on a write). TLS connections keep Python's timeouts:
-an SSL socket does not take a kernel timeout cleanly. So does a gevent socket (the
-deployed worker's): it is non-blocking underneath and waits in gevent's hub, where a
-timeout costs no system call, and the kernel's would never fire.
+an SSL socket does not take a kernel timeout cleanly.
 """
 
 from __future__ import annotations
 
-import _socket
 import errno
 import socket
 import struct
@@ -41,12 +38,6 @@ class KernelTimeouts(BaseConnection):
     _read_timeout: float | None
     _write_timeout: float | None
     _current_timeout: float | None
-
-    def kernel_can_limit_waits(self) -> bool:
-        """Whether the socket is the kernel's own blocking one: not TLS's, not gevent's
-        (under gevent, socket.socket is gevent's class, which wraps a native one)."""
-        sock = self._sock  # type: ignore[attr-defined]
-        return type(sock) is socket.socket and isinstance(sock, _socket.socket)
 
     def limit_waits(self, seconds: float) -> None:
         """From now on, each read and each write waits at most seconds."""

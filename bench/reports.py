@@ -112,7 +112,7 @@ def cases(business_id: str, as_of: date) -> list[ReportCase]:
 def statement_text(database: Database, case: ReportCase) -> str:
     """The case's statement with its parameters quoted by PyMySQL, as the service sends it."""
     query = database.queries[case.query]
-    with database.session() as session, session.conn.cursor() as cursor:
+    with database._connection().cursor() as cursor:
         return cursor.mogrify(query.sql, case.params)
 
 
@@ -193,6 +193,6 @@ def table(results: list[dict[str, Any]]) -> list[str]:
 
 def has_report_index(database: Database) -> bool:
     """Whether the bench database's invoices carry the reports' covering index."""
-    with database.session() as session, session.conn.cursor() as cursor:
+    with database._connection().cursor() as cursor:
         cursor.execute("SHOW INDEX FROM invoices WHERE Key_name = %s", (REPORT_INDEX,))
         return bool(cursor.fetchall())

@@ -357,7 +357,7 @@ class Context:
 
 def make_key(database: Database) -> str:
     """A fresh key with every scope (older bench keys are removed: this is our database)."""
-    with database.session() as session, session.conn.cursor() as cursor:
+    with database._connection().cursor() as cursor:
         cursor.execute("DELETE FROM api_key_businesses")
         cursor.execute("DELETE FROM api_keys")
     return keys.create_key(database, "bench", list(SCOPES))
@@ -380,7 +380,7 @@ def deep_cursor(base: str, token: str, database: Database, sort: str) -> str:
     first = get_json(f"{url}?business_id={BIG}&sort={sort}&limit=1", token)
     body = first["next_cursor"].split(".")[0]
     binding = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))["b"]
-    with database.session() as session, session.conn.cursor() as cursor:
+    with database._connection().cursor() as cursor:
         cursor.execute(POSITION_SQL[sort], (BIG, DEEP - 1))
         key, row_id = cursor.fetchone().values()
         cursor.execute(POSITION_SQL[sort], (BIG, DEEP))
@@ -778,13 +778,11 @@ def report(
         f"machine; {RUNS} rounds, the rows measured in turn in each round, each service row "
         f"right after its floor row. req/s and latencies are medians over the rounds; 'x "
         f"floor' is the median over the rounds of the service row's req/s over its floor row's"
-        f" in the same round. gunicorn, {WORKERS} workers for every app: the service and the "
-        f"raw app with deploy/gunicorn.conf.py (gevent workers; the service's statements "
-        f"share {os.environ.get('AGENTAPI_DATABASE_CONNECTIONS', '4')} database connections "
-        f"a worker), the floor with {FLOOR_CONFIG} (gthread workers of "
-        f"{os.environ.get('AGENTAPI_THREADS', '4')} threads, a connection per thread, "
-        f"gunicorn's defaults else: no request-head deadline, and no log line at all); the "
-        f"service's limit counters in "
+        f" in the same round. gunicorn, {WORKERS} gthread workers of "
+        f"{os.environ.get('AGENTAPI_THREADS', '4')} threads for every app (the floor keeps a "
+        f"connection per thread): the service and the raw app with deploy/gunicorn.conf.py, "
+        f"the floor with {FLOOR_CONFIG} (gunicorn's defaults but for the worker model: no "
+        f"request-head deadline, and no log line at all); the service's limit counters in "
         f"one redis-server "
         f"(rate limit `{RATE_LIMIT}`). 'db over' is how the apps reach MariaDB: its unix "
         f"socket or TCP to 127.0.0.1:3306. The floor (bench/floor_app.py) is the bare app: the"

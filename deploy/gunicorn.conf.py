@@ -3,10 +3,11 @@
 Environment (the systemd unit's EnvironmentFile, or the shell):
   AGENTAPI_BIND     127.0.0.1:8000 (default), or unix:/run/agentapi/agentapi.sock
   AGENTAPI_WORKERS  worker processes (redis:// storage only; default: one per core)
+  AGENTAPI_THREADS  threads per worker process (default 4)
   AGENTAPI_RATELIMIT_STORAGE_URI decides the number of processes. memory:// keeps the
-  counts in one process, so exactly one process serves; redis:// shares them, so one
-  process per core serves. Workers are gevent workers in both (below); the app reads
-  AGENTAPI_DATABASE_CONNECTIONS, the database connections a process's requests share.
+  counts in one process, so exactly one (threaded) process serves; redis:// shares
+  them, so one threaded process per core serves. Workers are gthread in both: a
+  streamed export outlives a sync worker's timeout (docs/deploy.md).
 The checks in on_starting run on the final settings, command-line flags included.
 """
 
@@ -25,6 +26,7 @@ from gunicorn.http.message import Request
 
 from agentapi import gunicorn_response
 from agentapi.errors import TITLES
+from agentapi.gunicorn_accept import accept_only_with_a_free_thread
 from agentapi.headers import MAX_HEADER_FIELD_BYTES, MAX_HEADER_FIELDS, MAX_TARGET_BYTES
 
 
@@ -40,20 +42,11 @@ _storage = os.environ.get("AGENTAPI_RATELIMIT_STORAGE_URI", "memory://")
 _shared_limits = not _storage.startswith("memory://")
 
 bind = [os.environ.get("AGENTAPI_BIND", "127.0.0.1:8000")]
-# gevent for both storages: each client connection is served in a greenlet of its
-# own, and a worker switches between them where one waits (for the database, Redis or
-# the client), never in between: no hand-offs of the interpreter between threads. On
-# /services over TCP the service did 1.09x the requests it did under gthread (the
-# workers' CPU per request -6 %, MariaDB's -9 %; docs/benchmarks.md, eighth round).
-# Statements share the process's AGENTAPI_DATABASE_CONNECTIONS (agentapi/db.py). A
-# greenlet that computes holds up the others of its worker meanwhile: the longest
-# such stretch is a 200-invoice page with items, about 9 ms of CPU here. A sync worker
-# would not do: it heartbeats only between requests, so the arbiter would kill it once
-# one response outlived `timeout`, and an export streams for as long as it takes.
-worker_class = "gevent"
-# Client connections one worker holds at once (gunicorn's default); the rest wait in
-# the listening socket's queue. A connection costs a greenlet, not a thread.
-worker_connections = 1000
+# gthread for both storages: a sync worker heartbeats only between requests, so the
+# arbiter kills it once one response outlives `timeout`, and an export streams for as
+# long as it takes. Each streaming export holds one thread for its whole length.
+worker_class = "gthread"
+threads = _count("AGENTAPI_THREADS", 4)
 if _shared_limits:
     workers = _count("AGENTAPI_WORKERS", os.cpu_count() or 1)
 else:
@@ -64,9 +57,8 @@ max_requests = 0
 max_requests_jitter = 0
 
 # A worker silent for this long is killed and replaced (a statement is cut off after
-# AGENTAPI_STATEMENT_TIMEOUT, 5 s by default, long before). A gevent worker heartbeats
-# from a greenlet of its own, which runs whenever the others wait: a long export, which
-# waits for the database between chunks, does not count as silence. On HUP or
+# AGENTAPI_STATEMENT_TIMEOUT, 5 s by default, long before). gthread workers heartbeat
+# from their main thread, so a long export does not count as silence. On HUP or
 # SIGTERM, workers finish the requests in hand for up to graceful_timeout seconds.
 timeout = 30
 graceful_timeout = 20
@@ -95,8 +87,8 @@ limit_request_field_size = 2 * MAX_HEADER_FIELD_BYTES
 # All header lines together: the contract's 100 fields of 8 KB, plus room.
 HEAD_BYTES = MAX_HEADER_FIELDS * MAX_HEADER_FIELD_BYTES + 64 * 1024
 # Seconds a client has to send a request's line and headers, from its first read.
-# Without it, a client that sends one byte and stops holds a greenlet (and a place
-# among worker_connections) until it disconnects; behind nginx the head arrives at once.
+# Without it, a client that sends one byte and stops holds a thread (gthread) or a
+# whole worker (sync) until it disconnects; behind nginx the head arrives at once.
 REQUEST_HEAD_TIMEOUT = 3.0
 
 
@@ -110,9 +102,13 @@ class BoundedRequest(Request):
             self.limit_request_line = self.cfg.limit_request_line
             self._fast_limit_request_line = self.cfg.limit_request_line
         self.max_buffer_headers = min(self.max_buffer_headers, HEAD_BYTES)
-        # Under gevent a socket's timeout is a timer in its hub: setting one costs no
-        # system call.
         self._deadline = time.monotonic() + REQUEST_HEAD_TIMEOUT
+        # A gthread worker hands a connection to a thread only once it is readable
+        # (or its next bytes are buffered), so the head's first read returns at once:
+        # it goes without a timeout. Most heads arrive whole in it, and a socket with a
+        # timeout costs two system calls to set and restore it and a poll() before
+        # each read, each a moment at which the worker's other threads take over.
+        self._first_read = self.cfg.worker_class_str == "gthread"
         self._prior_timeout: float | None = None
         self._timed = False
         try:
@@ -125,6 +121,10 @@ class BoundedRequest(Request):
 
     def read_into(self, unreader, buf, stop=False):
         """One read, given only the time left to the head's deadline."""
+        if self._first_read:
+            self._first_read = False
+            super().read_into(unreader, buf, stop)
+            return
         sock = getattr(unreader, "sock", None)
         remaining = self._deadline - time.monotonic()
         try:
@@ -152,14 +152,14 @@ class BoundedRequest(Request):
             with contextlib.suppress(OSError):
                 write_problem(sock, 408, "Request Timeout", "")
         # Shut both ways now: gunicorn's graceful close would otherwise wait up to 2 s
-        # more for this client to hang up.
+        # more for this client to hang up (on the gthread worker's main loop, even).
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
         # The worker treats StopIteration as "close this connection", quietly.
         raise StopIteration("request head not received in time")
 
 
-# Every worker class (gevent, sync, gthread) builds its requests through this parser class.
+# Every worker class (sync, gthread) builds its requests through this parser class.
 gunicorn.http.parser.RequestParser.mesg_class = BoundedRequest
 
 # A response's head goes out in the same write as its first body bytes (one system
@@ -230,13 +230,8 @@ def on_starting(server):
         sys.exit(
             f"agentapi: {cfg.workers} workers with AGENTAPI_RATELIMIT_STORAGE_URI=memory:// "
             "would give each key that many times its rate limit. Fix: run one worker "
-            "(AGENTAPI_WORKERS=1; it serves many connections at once) or share the counts "
-            "in Redis (AGENTAPI_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0)."
-        )
-    if os.environ.get("AGENTAPI_THREADS", "").strip():
-        server.log.warning(
-            "agentapi: AGENTAPI_THREADS is no longer read: workers are gevent workers, "
-            "and AGENTAPI_DATABASE_CONNECTIONS sets a process's database connections."
+            "(AGENTAPI_WORKERS=1, raise AGENTAPI_THREADS instead) or share the counts in "
+            "Redis (AGENTAPI_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0)."
         )
     proxies = os.environ.get("AGENTAPI_TRUSTED_PROXIES", "0").strip() or "0"
     if any(str(a).startswith("unix:") for a in cfg.bind) and proxies == "0":
@@ -245,3 +240,9 @@ def on_starting(server):
             "X-Forwarded-For. Fix: set AGENTAPI_TRUSTED_PROXIES=1 (nginx or the PHP "
             "proxy in front), or bind to 127.0.0.1:8000."
         )
+
+
+def post_worker_init(worker):
+    """A worker takes new connections only while a thread is free to serve one
+    (agentapi/gunicorn_accept.py): meanwhile another worker takes them."""
+    accept_only_with_a_free_thread(worker)

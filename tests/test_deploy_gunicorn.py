@@ -55,15 +55,15 @@ def test_unix_socket_without_trusted_proxy_is_refused(tmp_path, database_url):
 
 @pytest.fixture(scope="module")
 def direct(tmp_path_factory, database_url):
-    """The default model: memory:// storage, one gevent worker, on TCP."""
+    """The default model: memory:// storage, one threaded worker, on TCP."""
     tmp = tmp_path_factory.mktemp("gunicorn")
     server = start_gunicorn(tmp, database_url, BIND=f"127.0.0.1:{free_port()}", TRUSTED_PROXIES="0")
     yield server
     server.stop()
 
 
-def test_memory_storage_runs_one_gevent_worker(direct):
-    assert "Using worker: gevent" in direct.log_text()
+def test_memory_storage_runs_one_threaded_worker(direct):
+    assert "Using worker: gthread" in direct.log_text()
     assert len(worker_pids(direct)) == 1
 
 
@@ -129,4 +129,4 @@ def test_plain_gunicorn_in_the_repository_uses_the_shipped_settings():
     # gunicorn's own default is 4094, answered with its HTML 414 page; the shipped
     # limit lets the contract's 16 KB URL through to the app, and no more than 1 KB over.
     assert 16384 < int(settings["limit_request_line"]) <= 16384 + 1024
-    assert settings["worker_class"] == "gevent"
+    assert settings["worker_class"] == "gthread"

@@ -27,14 +27,14 @@ MAX_WORKER_CPU_SECONDS = 0.5
 FOUR_MB = 4 * 1024 * 1024
 
 
-@pytest.fixture(scope="module", params=["memory", "redis"])
+@pytest.fixture(scope="module", params=["gthread_memory", "gthread_redis"])
 def model(request, tmp_path_factory, database_url):
-    """gunicorn on TCP as shipped: memory:// (one gevent worker, as `make demo`) or
-    redis:// (two gevent workers)."""
+    """gunicorn on TCP as shipped: memory:// (one threaded worker, as `make demo`) or
+    redis:// (two threaded workers)."""
     tmp = tmp_path_factory.mktemp(request.param)
     settings = {"BIND": f"127.0.0.1:{free_port()}", "TRUSTED_PROXIES": "0"}
     redis = None
-    if request.param == "redis":
+    if request.param == "gthread_redis":
         redis = start_redis(tmp)
         settings.update(RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{redis.target}/0", WORKERS="2")
     server = start_gunicorn(tmp, database_url, **settings)
@@ -128,7 +128,7 @@ def test_clients_that_send_one_byte_and_stop_do_not_block_the_service(model):
         reply = request(model.target, url("/health"), timeout=20)
         waited = time.monotonic() - started
         assert reply.status == 200
-        # 3 s per stalled request head; the workers take the four at once, a greenlet each.
+        # 3 s per stalled request head; two threaded workers take the four at once.
         assert waited < 10, f"/health waited {waited:.1f} s behind four stalled clients"
         for sock in stalled:
             # Closed by the server (with a 408 problem when it can still be read).

@@ -24,7 +24,7 @@ assert REDIS, "redis-server is not installed: `make test` installs it (tools/sys
 
 
 def start_instance(tmp, database_url, redis, name):
-    """One host's gunicorn: TCP, two gevent workers, limits in the shared Redis."""
+    """One host's gunicorn: TCP, two threaded workers, limits in the shared Redis."""
     return start_gunicorn(
         tmp,
         database_url,
@@ -46,9 +46,9 @@ def two_hosts(tmp_path_factory, database_url):
     redis.stop()
 
 
-def test_both_instances_run_two_gevent_workers(two_hosts):
+def test_both_instances_run_two_threaded_workers(two_hosts):
     for host in two_hosts:
-        assert "Using worker: gevent" in host.log_text()
+        assert "Using worker: gthread" in host.log_text()
         wait_until(lambda h=host: len(worker_pids(h)) == 2, 10, "two workers", host.log)
 
 

@@ -147,7 +147,7 @@ def test_through_the_php_proxy_an_export_larger_than_its_memory_streams(tmp_path
     assert "Fatal" not in php.log_text()
 
 
-def test_redis_setup_runs_gevent_workers_and_one_export_per_key_across_hosts(
+def test_redis_setup_runs_threaded_workers_and_one_export_per_key_across_hosts(
     tmp_path, database_url, tenant
 ):
     redis = start_redis(tmp_path)
@@ -164,7 +164,7 @@ def test_redis_setup_runs_gevent_workers_and_one_export_per_key_across_hosts(
     ]
     try:
         for host in hosts:
-            assert "Using worker: gevent" in host.log_text()
+            assert "Using worker: gthread" in host.log_text()
         conn, running = start_export(hosts[0].target, tenant)
         assert running.status == 200
         running.readline()  # under way, and held open: this client reads no further

@@ -85,9 +85,9 @@ def test_installed_wheel_serves_from_a_virtualenv_outside_the_checkout(
             "rate_limit_storage": "ok",
         }
         assert request(str(port), url("/docs")).status == 200
-        # The shipped settings are in force: gevent with memory:// limits, and a
+        # The shipped settings are in force: gthread with memory:// limits, and a
         # request line past gunicorn's default limit reaches the app.
-        assert "Using worker: gevent" in server.log_text()
+        assert "Using worker: gthread" in server.log_text()
         long = request(str(port), url(f"/health?{'x' * 5000}=1"))
         assert (long.status, long.headers["Content-Type"]) == (200, "application/json")
     finally:

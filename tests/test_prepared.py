@@ -46,8 +46,8 @@ def database(database_url: str, prepare: bool = True, queries=None) -> Database:
 
 
 def session_count(db: Database, name: str) -> int:
-    """A session status counter of the pooled connection the next statement takes."""
-    with db.session() as session, session.conn.cursor() as cursor:
+    """A session status counter of the database's own connection in this thread."""
+    with db._connection().cursor() as cursor:
         cursor.execute("SHOW SESSION STATUS LIKE %s", (name,))
         return int(cursor.fetchone()["Value"])
 
@@ -82,7 +82,7 @@ def test_a_statement_the_connection_lost_is_prepared_again(database_url, factory
     business = factory.business()
     db = database(database_url)
     assert db.run("get_business", {"business_id": business["id"]})["id"] == business["id"]
-    with db.session() as session, session.conn.cursor() as cursor:
+    with db._connection().cursor() as cursor:
         cursor.execute("DEALLOCATE PREPARE agentapi_get_business")
     assert db.run("get_business", {"business_id": business["id"]})["id"] == business["id"]
 

@@ -8,7 +8,6 @@ import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify
-from flask.blueprints import BlueprintSetupState
 
 from ..db import DatabaseUnavailable, StatementTimeout, fetch_one
 from ..errors import RETRY_AFTER_UNAVAILABLE, ApiError, problem_response
@@ -21,14 +20,7 @@ bp = Blueprint("meta", __name__)
 
 # /health is public and cheap to poll hard: each process checks at most once a second.
 HEALTH_CACHE_SECONDS = 1.0
-
-
-@bp.record_once
-def _make_health_lock(state: BlueprintSetupState) -> None:
-    # Made with the app, in the worker: a lock made when the module is imported (in
-    # gunicorn's master, before gevent patches threading) would block the whole worker
-    # while a greenlet holding it waits for the database.
-    state.app.extensions["agentapi.health_lock"] = threading.Lock()
+_health_lock = threading.Lock()
 
 
 @bp.get("/schema")
@@ -61,7 +53,7 @@ def _checks() -> dict[str, str]:
     recent = _recent_checks()
     if recent is not None:
         return recent
-    with current_app.extensions["agentapi.health_lock"]:
+    with _health_lock:
         recent = _recent_checks()
         if recent is not None:
             return recent

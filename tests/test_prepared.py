@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from pathlib import Path
 
@@ -74,7 +75,11 @@ def test_a_registered_statement_is_prepared_once_and_gives_the_text_s_rows(datab
     assert session_count(prepared, "Com_prepare_sql") - prepares == 1
     assert session_count(prepared, "Com_execute_sql") - executes == 2
     assert first == second == text.run("list_services", params)
-    assert [row["name"] for row in first] == ["Service 0", "Service 1", "Service 2"]
+    assert [json.loads(row["line"])["name"] for row in first] == [
+        "Service 0",
+        "Service 1",
+        "Service 2",
+    ]
     assert session_count(text, "Com_execute_sql") == 0
 
 

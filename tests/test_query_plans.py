@@ -357,6 +357,17 @@ def test_service_list_uses_its_index_in_keyset_order(plans_db, active, page):
     assert_index_in_keyset_order(plan, "ix_services_business_name")
 
 
+def test_first_service_page_uses_its_index_in_keyset_order_and_reads_one_page(plans_db):
+    params = {"business_id": BIG, "limit": LIMIT + 1}
+    plan = explain(plans_db, "list_services_first_page", params)
+    assert_index_in_keyset_order(plan, "ix_services_business_name")
+    read, rows = rows_read(plans_db, "list_services_first_page", params)
+    assert len(rows) == LIMIT + 1
+    assert read <= 2 * (LIMIT + 1), read
+    same = service_params((0, 1), None)
+    assert rows == rows_read(plans_db, "list_services", same)[1]
+
+
 def test_deep_service_page_reads_about_one_page(plans_db):
     params = service_params((0, 1), service_position(SERVICES - 200))
     read, rows = rows_read(plans_db, "list_services", params)

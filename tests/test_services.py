@@ -144,3 +144,23 @@ def test_paginates_with_the_active_filter(client, factory, business, token):
     )
     assert [s["id"] for s in first["data"] + second["data"]] == expected
     assert second["has_more"] is False
+
+
+def test_names_that_json_escapes_paginate_cleanly(client, factory, business, token):
+    # A page's last position is read back from the JSON the database wrote for it.
+    names = ['Say "hi"', "back\\slash", "tab\there", "Äpfel", "日本", "emoji 🎉", "a/b", "z'"]
+    for name in names:
+        factory.service(business["id"], name=name)
+    everything = get_json_ok(client, token, "/services", business_id=business["id"])["data"]
+    seen, cursor = [], None
+    while True:
+        params = {"business_id": business["id"], "limit": 1}
+        if cursor:
+            params["cursor"] = cursor
+        body = get_json_ok(client, token, "/services", **params)
+        seen += body["data"]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert seen == everything
+    assert sorted(s["name"] for s in seen) == sorted(names)

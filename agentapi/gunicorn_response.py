@@ -6,10 +6,16 @@ the GIL and two segments on the wire. OneWriteResponse keeps the head until the 
 first bytes and sends both at once; a response without a body (304, HEAD) or a
 chunked one sends the head on its own, as before, as does a file sent with sendfile.
 Installed by deploy/gunicorn.conf.py for the HTTP/1 workers' responses.
+
+Each response's Date header is also written once a second, not once a response:
+gunicorn formats it with email.utils.formatdate, 2 % of a /services request's time in
+the worker (docs/benchmarks.md, ninth round).
 """
 
 from __future__ import annotations
 
+import email.utils
+import time
 from typing import Any
 
 import gunicorn.http.wsgi  # type: ignore[import-untyped]
@@ -60,6 +66,24 @@ class OneWriteResponse(gunicorn.http.wsgi.Response):  # type: ignore[misc]
         super().close()
 
 
+_formatted_date: tuple[int, str] = (-1, "")
+
+
+def http_date(timestamp: float | None = None) -> str:
+    """gunicorn's util.http_date (an IMF-fixdate, RFC 9110), the current second's text
+    made once a second."""
+    global _formatted_date
+    if timestamp is not None:
+        return email.utils.formatdate(timestamp, usegmt=True)
+    second = int(time.time())
+    cached_second, text = _formatted_date
+    if second != cached_second:
+        text = email.utils.formatdate(second, usegmt=True)
+        _formatted_date = (second, text)
+    return text
+
+
 def install() -> None:
-    """Make gunicorn build its HTTP/1 responses as OneWriteResponse."""
+    """Make gunicorn build its HTTP/1 responses as OneWriteResponse, dated by http_date."""
     gunicorn.http.wsgi.Response = OneWriteResponse
+    util.http_date = http_date

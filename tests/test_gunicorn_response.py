@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import socket
 
 import pytest
@@ -9,6 +10,7 @@ from gunicorn.config import Config
 from gunicorn.http.parser import RequestParser
 from gunicorn.http.wsgi import FileWrapper
 
+from agentapi import gunicorn_response
 from agentapi.gunicorn_response import OneWriteResponse
 
 # gunicorn's own class (deploy/gunicorn.conf.py, once loaded, installs ours in its place).
@@ -107,3 +109,15 @@ def test_a_file_goes_after_its_head(tmp_path):
         theirs, _ = answer(Response, GET, "200 OK", headers, [], file=two)
     assert ours == theirs and ours.endswith(b"</html>")
     assert writes[0].startswith(b"HTTP/1.1 200") and writes[1:] == [b"<sendfile>"]
+
+
+def test_the_date_is_gunicorn_s_text_for_the_current_second(monkeypatch):
+    now = [1_764_600_000.25]
+    monkeypatch.setattr(gunicorn_response.time, "time", lambda: now[0])
+    assert gunicorn_response.http_date() == "Mon, 01 Dec 2025 14:40:00 GMT"
+    now[0] += 0.7  # the same second: the same text
+    assert gunicorn_response.http_date() == "Mon, 01 Dec 2025 14:40:00 GMT"
+    now[0] += 0.1  # the next one
+    assert gunicorn_response.http_date() == "Mon, 01 Dec 2025 14:40:01 GMT"
+    assert gunicorn_response.http_date() == email.utils.formatdate(now[0], usegmt=True)
+    assert gunicorn_response.http_date(0) == "Thu, 01 Jan 1970 00:00:00 GMT"

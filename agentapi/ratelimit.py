@@ -172,7 +172,7 @@ def take_request_slot() -> None:
     hits: list[tuple[RateLimitItem, tuple[str, ...], int]] = [(config.burst, ("burst", key.id), 1)]
     op = _view_operation()
     cost = current_app.config["AGENTAPI"][op.cost_setting] if op and op.cost_setting else 1
-    if op is not None and op.paginated and "If-None-Match" in request.headers:
+    if op is not None and op.paginated and "HTTP_IF_NONE_MATCH" in request.environ:
         g.deferred_quota = cost
     else:
         hits += _quota_hits(key.id, cost)

@@ -89,7 +89,10 @@ class SlotLeases:
     def hit_all(self, hits: Hits) -> list[Window]:
         """As RateLimiter.hit_all: take the hits or raise RateLimitExceeded; from a
         lease when one is held, in a new lease when the windows have room for one."""
-        key = tuple(hits)
+        # The limits by identity: RateLimitItem's own hash and equality are Python code,
+        # run for each limit at each of the lookups below. The app's limits and its
+        # SlotLeases are made together (agentapi/ratelimit.py): the items outlive the keys.
+        key = tuple((id(limit), identifiers, cost) for limit, identifiers, cost in hits)
         with self._lock:
             windows, size = self._from_lease(key, hits)
             if windows is not None:

@@ -25,6 +25,9 @@ class UsageRecorder:
 
     def _due(self, key: ApiKey) -> bool:
         now = time.monotonic()
+        last = self._written.get(key.id)
+        if last is not None and now - last < self.interval:
+            return False  # this process wrote it lately (the common case: checked first)
         if key.last_used_at is not None:
             age = datetime.now(UTC).replace(tzinfo=None) - key.last_used_at
             if age < timedelta(seconds=self.interval):

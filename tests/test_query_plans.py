@@ -401,6 +401,18 @@ def test_slot_list_uses_its_index_in_keyset_order(plans_db, service_id, page):
     assert_index_in_keyset_order(plan, "ix_availability_business_start")
 
 
+@pytest.mark.parametrize("service_id", [None, f"{BIG[:10]}S{3:015d}"], ids=["any", "one"])
+def test_first_slot_page_uses_its_index_and_gives_the_keyset_statement_s_rows(plans_db, service_id):
+    keyset = slot_params(service_id, None)
+    params = {k: v for k, v in keyset.items() if k not in ("after_ts", "after_id")}
+    plan = explain(plans_db, "list_open_slots_first_page", params)
+    assert_index_in_keyset_order(plan, "ix_availability_business_start")
+    read, rows = rows_read(plans_db, "list_open_slots_first_page", params)
+    assert len(rows) == LIMIT + 1
+    assert read <= 3 * (LIMIT + 1), read
+    assert rows == rows_read(plans_db, "list_open_slots", keyset)[1]
+
+
 def test_deep_slot_page_reads_in_proportion_to_open_slots(plans_db):
     params = slot_params(None, slot_position(SLOTS - 1000))
     read, rows = rows_read(plans_db, "list_open_slots", params)

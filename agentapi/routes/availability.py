@@ -256,18 +256,20 @@ def _page(args: dict[str, Any], zone_name: str, looked_up: bool = False) -> tupl
     start = (position_timestamp(first[0]), position_timestamp(first[1]), "", "") if first else ()
     pager = Pager(KEYSET, filters, args["cursor"], args["limit"], start)
     window = carried_window(pager.position[0], pager.position[1], args, zone)
-    after_ts = pager.position[2] or position_timestamp(window[0])
-    rows = fetch_all(
-        "list_open_slots",
-        business_id=args["business_id"],
-        timezone=zone_name,
-        starts_from=window[0],
-        starts_before=window[1],
-        service_id=args["service_id"],
-        after_ts=after_ts,
-        after_id=pager.position[3],
-        limit=pager.fetch_limit,
-    )
+    page = {
+        "business_id": args["business_id"],
+        "timezone": zone_name,
+        "starts_from": window[0],
+        "starts_before": window[1],
+        "service_id": args["service_id"],
+        "limit": pager.fetch_limit,
+    }
+    if pager.from_cursor:
+        after_ts = pager.position[2] or position_timestamp(window[0])
+        rows = fetch_all("list_open_slots", **page, after_ts=after_ts, after_id=pager.position[3])
+    else:
+        # A first page starts at the window's start: its statement has no keyset condition.
+        rows = fetch_all("list_open_slots_first_page", **page)
     checked = rows or looked_up
     current = zone_name if checked else readable_business(args["business_id"])["timezone"]
     times = SlotTimes(zone)

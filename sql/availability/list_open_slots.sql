@@ -11,26 +11,7 @@
 --          the zone it kept, and an empty result is its cue to look the business up
 --          (404, or its zone as it now is). b is one row read by its primary key while
 --          the statement is planned.
-SELECT s.id, s.starts_at, s.ends_at,
-       CONCAT('{"id":', JSON_QUOTE(s.id),
-              ',"business_id":', JSON_QUOTE(s.business_id),
-              ',"service_id":', IFNULL(JSON_QUOTE(s.service_id), 'null'),
-              ',"starts_at":') AS head,
-       CONCAT(',"capacity":', s.capacity, ',"booked":', s.booked,
-              ',"remaining":', s.capacity - s.booked, '}') AS tail
-  FROM businesses b,
-       availability_slots s FORCE INDEX (ix_availability_business_start)
- WHERE b.id = %(business_id)s
-   AND b.deleted_at IS NULL
-   AND CAST(b.timezone AS BINARY) = CAST(%(timezone)s AS BINARY)
-   AND s.business_id = %(business_id)s
-   AND s.deleted_at IS NULL
-   AND s.starts_at >= %(starts_from)s
-   AND s.starts_at < %(starts_before)s
+-- include: open_slots_head
    AND s.starts_at >= %(after_ts)s
    AND (s.starts_at > %(after_ts)s OR s.id > %(after_id)s)
-   AND s.booked < s.capacity
-   AND MONTH(s.starts_at) > 0 AND DAYOFMONTH(s.starts_at) > 0  -- a partly zero date has no position
-   AND (%(service_id)s IS NULL OR s.service_id = %(service_id)s OR s.service_id IS NULL)
- ORDER BY s.starts_at, s.id
- LIMIT %(limit)s
+-- include: open_slots_tail

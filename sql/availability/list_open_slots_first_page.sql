@@ -1,0 +1,8 @@
+-- name: list_open_slots_first_page
+-- params: business_id, timezone, starts_from, starts_before, service_id, limit
+-- returns: rows (id, starts_at, ends_at, head, tail) as list_open_slots, for a first
+--          page: no keyset condition, which there only repeats starts_at >= starts_from
+--          and still costs the server's optimizer its range analysis at each run (about
+--          50 us of MariaDB's CPU a 7-day page, docs/benchmarks.md, ninth round).
+-- include: open_slots_head
+-- include: open_slots_tail

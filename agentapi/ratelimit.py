@@ -117,22 +117,27 @@ def _view_operation() -> Any:
     return getattr(view, "operation", None)
 
 
-def _quota_hits(key_id: str, cost: int) -> list[tuple[RateLimitItem, tuple[str, ...], int]]:
-    return [(item, ("key", key_id), cost) for item in limits().per_key]
+def _quota_hits(
+    config: Limits, key_id: str, cost: int
+) -> list[tuple[RateLimitItem, tuple[str, ...], int]]:
+    return [(item, ("key", key_id), cost) for item in config.per_key]
 
 
-def _is_quota(item: RateLimitItem) -> bool:
+def _is_quota(config: Limits, item: RateLimitItem) -> bool:
     """Whether the limit is one of the per-key quota limits (the very object, not an equal
     one: a burst limit may be written as the same rate)."""
-    return any(item is quota for quota in limits().per_key)
+    return any(item is quota for quota in config.per_key)
 
 
 def _take(
-    hits: list[tuple[RateLimitItem, tuple[str, ...], int]], key_id: str, leased: bool = False
+    config: Limits,
+    hits: list[tuple[RateLimitItem, tuple[str, ...], int]],
+    key_id: str,
+    leased: bool = False,
 ) -> None:
     """Take the hits (from a lease, if leased and one can be had: agentapi/slotlease.py),
-    or raise; the quota's window rides on g either way (for headers)."""
-    config = limits()
+    or raise; the quota's window rides on g either way (for headers). config is the
+    app's limits(), looked up once by the caller."""
     try:
         if leased and config.leases is not None:
             windows = config.leases.hit_all(hits)
@@ -143,12 +148,12 @@ def _take(
         # burst limit broke.
         g.rate_window = (
             exc.window
-            if _is_quota(exc.limit)
+            if _is_quota(config, exc.limit)
             else config.limiter.window(config.per_key[0], "key", key_id)
         )
         raise
     quota_windows = [
-        w for (item, _ids, _cost), w in zip(hits, windows, strict=True) if _is_quota(item)
+        w for (item, _ids, _cost), w in zip(hits, windows, strict=True) if _is_quota(config, item)
     ]
     if quota_windows:
         g.rate_window = min(quota_windows, key=lambda w: w.remaining)
@@ -175,8 +180,8 @@ def take_request_slot() -> None:
     if op is not None and op.paginated and "HTTP_IF_NONE_MATCH" in request.environ:
         g.deferred_quota = cost
     else:
-        hits += _quota_hits(key.id, cost)
-    _take(hits, key.id, leased=cost == 1)
+        hits += _quota_hits(config, key.id, cost)
+    _take(config, hits, key.id, leased=cost == 1)
 
 
 def settle_deferred_quota(response: Response) -> Response:
@@ -194,7 +199,7 @@ def settle_deferred_quota(response: Response) -> Response:
         g.rate_window = config.limiter.window(config.per_key[0], "key", key.id)
         return response
     try:
-        _take(_quota_hits(key.id, cost), key.id)
+        _take(config, _quota_hits(config, key.id, cost), key.id)
     except RateLimitExceeded as exc:
         return _rate_limited_response(exc)
     return response

@@ -29,6 +29,10 @@ UNKNOWN_STATEMENT = 1243
 TOO_MANY_PREPARED = 1461
 # The longest list value a statement is prepared for (one statement per length).
 MAX_LIST_PREPARED = 8
+# EXECUTE texts kept per connection, for values asked for again (one business's page).
+MAX_TEXTS_KEPT = 512
+# Value types whose equal values are written alike (True == 1 and 1.0 == 1 are not).
+_KEPT_TYPES = frozenset({str, int, type(None)})
 # MariaDB names its version before '-MariaDB', after a '5.5.5-' kept for old clients.
 MARIADB_VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+)-MariaDB")
 
@@ -69,6 +73,9 @@ class PreparedStatements:
         self.enabled = enabled
         self._prepared: set[str] = set()
         self._refused: set[str] = set()
+        # (handle, values) -> the EXECUTE text: escaping a page's values each time was
+        # 2 % of a short page's time in the worker (docs/benchmarks.md, ninth round).
+        self._texts: dict[tuple[str, tuple[Any, ...]], str] = {}
 
     def statement(self, query: Query, params: dict[str, Any]) -> tuple[str, Any]:
         """The text and arguments for cursor.execute: an EXECUTE of the prepared form
@@ -105,12 +112,22 @@ class PreparedStatements:
             self._prepared.add(handle)
         if not names:
             return f"EXECUTE {handle}", None
+        kept = not lengths and all(type(value) in _KEPT_TYPES for value in values)
+        if kept:
+            text = self._texts.get((handle, tuple(values)))
+            if text is not None:
+                return text, None
         escape = self.conn.escape
         written = ", ".join(
             ", ".join(escape(item) for item in value) if arity else escape(value)
             for value, arity in zip(values, arities, strict=True)
         )
-        return f"EXECUTE {handle} USING {written}", None
+        text = f"EXECUTE {handle} USING {written}"
+        if kept:
+            if len(self._texts) >= MAX_TEXTS_KEPT:
+                self._texts.clear()
+            self._texts[(handle, tuple(values))] = text
+        return text, None
 
     def forget(self) -> None:
         """The server no longer has this connection's statements: prepare them again."""

@@ -11,7 +11,14 @@ import pytest
 
 from agentapi.config import parse_database_url
 from agentapi.db import Database
-from agentapi.prepared import MAX_LIST_PREPARED, executes_with_values, positional, prepared_text
+from agentapi.prepared import (
+    MAX_LIST_PREPARED,
+    MAX_TEXTS_KEPT,
+    PreparedStatements,
+    executes_with_values,
+    positional,
+    prepared_text,
+)
 from agentapi.sqlfiles import Query, load_queries
 
 
@@ -155,3 +162,21 @@ def test_an_empty_list_is_sent_as_text_and_refused_as_the_text_is(database_url):
     with pytest.raises(pymysql.ProgrammingError):
         db.run("list_invoice_templates", {"business_ids": ()})
     assert session_count(db, "Com_prepare_sql") == prepares
+
+
+def test_execute_texts_are_kept_per_value_and_type_and_bounded(database_url):
+    query = Query("kept", "SELECT %(a)s AS a", frozenset({"a"}), "row", Path("kept.sql"))
+    conn = database(database_url)._connection()
+    statements = PreparedStatements(conn, enabled=True)
+    one, _ = statements.statement(query, {"a": 1})
+    assert one == "EXECUTE agentapi_kept USING 1"
+    assert statements.statement(query, {"a": 1})[0] is one  # the kept text
+    # Equal to 1, written otherwise: never the kept text of 1.
+    assert statements.statement(query, {"a": 1.0})[0] != one
+    assert statements.statement(query, {"a": "1"})[0] == "EXECUTE agentapi_kept USING '1'"
+    with conn.cursor() as cursor:
+        cursor.execute(statements.statement(query, {"a": 1.5})[0])
+        assert float(cursor.fetchone()["a"]) == 1.5
+    for n in range(MAX_TEXTS_KEPT + 10):
+        statements.statement(query, {"a": n})
+    assert len(statements._texts) <= MAX_TEXTS_KEPT

@@ -96,17 +96,7 @@ def test_names_equal_except_case_are_ordered_by_id_and_paginate_cleanly(
         factory.service(business["id"], name=name)["id"]
         for name in ("Same", "same", "SAME", "sAmE", "same")
     )
-    seen, cursor = [], None
-    while True:
-        params = {"business_id": business["id"], "limit": 2}
-        if cursor:
-            params["cursor"] = cursor
-        body = get_json_ok(client, token, "/services", **params)
-        seen += [s["id"] for s in body["data"]]
-        cursor = body["next_cursor"]
-        if not cursor:
-            break
-    assert seen == ids
+    assert [s["id"] for s in walk(client, token, business["id"], 2)] == ids
 
 
 def test_deleted_services_are_not_listed(client, factory, sql_conn, business, token):
@@ -152,15 +142,20 @@ def test_names_that_json_escapes_paginate_cleanly(client, factory, business, tok
     for name in names:
         factory.service(business["id"], name=name)
     everything = get_json_ok(client, token, "/services", business_id=business["id"])["data"]
+    seen = walk(client, token, business["id"], 1)
+    assert seen == everything
+    assert sorted(s["name"] for s in seen) == sorted(names)
+
+
+def walk(client, token, business_id: str, limit: int) -> list[dict]:
+    """Every service of the business, page by page, following next_cursor."""
     seen, cursor = [], None
     while True:
-        params = {"business_id": business["id"], "limit": 1}
+        params = {"business_id": business_id, "limit": limit}
         if cursor:
             params["cursor"] = cursor
         body = get_json_ok(client, token, "/services", **params)
         seen += body["data"]
         cursor = body["next_cursor"]
         if not cursor:
-            break
-    assert seen == everything
-    assert sorted(s["name"] for s in seen) == sorted(names)
+            return seen

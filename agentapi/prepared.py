@@ -112,9 +112,10 @@ class PreparedStatements:
             self._prepared.add(handle)
         if not names:
             return f"EXECUTE {handle}", None
-        kept = not lengths and all(type(value) in _KEPT_TYPES for value in values)
-        if kept:
-            text = self._texts.get((handle, tuple(values)))
+        kept_as = None
+        if not lengths and all(type(value) in _KEPT_TYPES for value in values):
+            kept_as = (handle, tuple(values))
+            text = self._texts.get(kept_as)
             if text is not None:
                 return text, None
         escape = self.conn.escape
@@ -123,10 +124,10 @@ class PreparedStatements:
             for value, arity in zip(values, arities, strict=True)
         )
         text = f"EXECUTE {handle} USING {written}"
-        if kept:
+        if kept_as is not None:
             if len(self._texts) >= MAX_TEXTS_KEPT:
                 self._texts.clear()
-            self._texts[(handle, tuple(values))] = text
+            self._texts[kept_as] = text
         return text, None
 
     def forget(self) -> None:
